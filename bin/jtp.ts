@@ -1,0 +1,50 @@
+#!/usr/bin/env -S npx tsx
+import { Command } from "commander";
+import { migrateAll } from "../infra/cli/migrate-command.js";
+import { installServers, serverStatus, startServers, stopServers } from "../infra/cli/servers-commands.js";
+import { PipelineError } from "../lib/errors.js";
+
+const program = new Command("jtp").description(
+  "job-tracking-pipeline: local servers, schemas and the pipeline",
+);
+
+const servers = program
+  .command("servers")
+  .description("real local Kafka, Cassandra and MariaDB on loopback (no Docker)");
+servers
+  .command("install")
+  .argument("[names...]", "kafka, cassandra, mariadb (default: all local ones)")
+  .description("fetch jars/packages if missing")
+  .action(async (names: string[]) => installServers(names));
+servers
+  .command("start")
+  .argument("[names...]", "kafka, cassandra, mariadb (default: all local ones)")
+  .description("install if needed, start if not running, wait until healthy")
+  .action(async (names: string[]) => {
+    await startServers(names);
+  });
+servers
+  .command("status")
+  .description("state, health, pid and resident memory of each local server")
+  .action(async () => {
+    const all = await serverStatus();
+    if (all.some((s) => s.running && !s.healthy)) process.exitCode = 1;
+  });
+servers
+  .command("stop")
+  .argument("[names...]", "kafka, cassandra, mariadb (default: all local ones)")
+  .description("stop cleanly (SIGTERM, then SIGKILL after a grace period)")
+  .action(async (names: string[]) => stopServers(names));
+
+program
+  .command("migrate")
+  .description(
+    "create/upgrade the Cassandra keyspace, MySQL schema and accounts, and Kafka topics (idempotent)",
+  )
+  .action(async () => migrateAll());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);
+  else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError } from "../errors.js";
+import { envSchema, type LocalServerName, type ParsedEnv } from "./env-schema.js";
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly stateDir: string;
+  /** Servers this project installs and runs itself; the others are external and only connected to. */
+  readonly localServers: readonly LocalServerName[];
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly topicPartitions: number;
+    readonly replicationFactor: number;
+    readonly retentionMs: number;
+    readonly ssl: boolean;
+  };
+  readonly cassandra: {
+    readonly contactPoints: readonly string[];
+    readonly localDataCenter: string;
+    readonly keyspace: string;
+    readonly replicationFactor: number;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly shards: number;
+    readonly bucketSeconds: number;
+  };
+  readonly mysql: {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly accountHost: string;
+    readonly admin: DbAccount;
+    readonly writer: DbAccount;
+    readonly reader: DbAccount;
+  };
+  readonly reportingTimeZone: string;
+}
+
+export interface DbAccount {
+  readonly user: string;
+  /** Undefined when not configured; `requireSecret` turns that into a clear ConfigError at the point of use. */
+  readonly password: string | undefined;
+  /** Name of the variable that holds the password, for error messages. */
+  readonly passwordVar: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads `KEY=value` lines (no interpolation, `#` comments). Used for the git-ignored local secrets file. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export const LOCAL_SECRETS_FILE = "secrets.env";
+
+export function defaultStateDir(env: Env = process.env): string {
+  return path.resolve(env.JTP_STATE_DIR ?? path.join(process.cwd(), ".state"));
+}
+
+/**
+ * Environment → validated, typed Config. Values from `env` win over the local secrets file
+ * (`<stateDir>/secrets.env`, written by `jtp servers start` for the servers it runs itself).
+ * Throws ConfigError listing every bad variable, its value and what is expected.
+ */
+export function loadConfig(env: Env = process.env, options: { readSecretsFile?: boolean } = {}): Config {
+  const stateDir = defaultStateDir(env);
+  const secretsPath = path.join(stateDir, LOCAL_SECRETS_FILE);
+  const fromFile =
+    options.readSecretsFile !== false && existsSync(secretsPath)
+      ? parseEnvFile(readFileSync(secretsPath, "utf8"))
+      : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) {
+    // Empty variables count as unset, as most shells and CI systems treat them.
+    if (v !== undefined && v !== "") merged[k] = v;
+  }
+  const result = envSchema.safeParse(merged);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "(environment)");
+      const value = merged[key];
+      const shown =
+        value === undefined ? "" : key.endsWith("PASSWORD") ? ' (got "***")' : ` (got "${value}")`;
+      return `${key}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(issues);
+  }
+  return toConfig(result.data, stateDir);
+}
+
+function toConfig(e: ParsedEnv, stateDir: string): Config {
+  return {
+    stateDir,
+    localServers: [...new Set(e.JTP_LOCAL_SERVERS)],
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      retentionMs: e.KAFKA_RETENTION_HOURS * 3_600_000,
+      ssl: e.KAFKA_SSL,
+    },
+    cassandra: {
+      contactPoints: e.CASSANDRA_CONTACT_POINTS,
+      localDataCenter: e.CASSANDRA_LOCAL_DC,
+      keyspace: e.CASSANDRA_KEYSPACE,
+      replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
+      username: e.CASSANDRA_USERNAME,
+      password: e.CASSANDRA_PASSWORD,
+      shards: e.CASSANDRA_SHARDS,
+      bucketSeconds: e.CASSANDRA_BUCKET_SECONDS,
+    },
+    mysql: {
+      host: e.MYSQL_HOST,
+      port: e.MYSQL_PORT,
+      database: e.MYSQL_DATABASE,
+      accountHost: e.MYSQL_USER_HOST,
+      admin: {
+        user: e.MYSQL_ADMIN_USER,
+        password: e.MYSQL_ADMIN_PASSWORD,
+        passwordVar: "MYSQL_ADMIN_PASSWORD",
+      },
+      writer: {
+        user: e.MYSQL_WRITER_USER,
+        password: e.MYSQL_WRITER_PASSWORD,
+        passwordVar: "MYSQL_WRITER_PASSWORD",
+      },
+      reader: {
+        user: e.MYSQL_READER_USER,
+        password: e.MYSQL_READER_PASSWORD,
+        passwordVar: "MYSQL_READER_PASSWORD",
+      },
+    },
+    reportingTimeZone: e.REPORTING_TIME_ZONE,
+  };
+}
+
+/** The password of `account`, or a ConfigError naming the variable to set. */
+export function requireSecret(account: DbAccount): string {
+  if (account.password === undefined) {
+    throw new ConfigError([
+      `${account.passwordVar}: required for user "${account.user}" (set it in the environment, or run ` +
+        "`npm run servers -- start`, which generates local passwords into .state/secrets.env)",
+    ]);
+  }
+  return account.password;
+}
+
+export function parseHostPort(hp: string): HostPort {
+  const idx = hp.lastIndexOf(":");
+  return { host: hp.slice(0, idx).replace(/^\[|\]$/g, ""), port: Number(hp.slice(idx + 1)) };
+}

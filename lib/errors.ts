@@ -1,0 +1,37 @@
+/**
+ * Typed errors. Every error the pipeline raises on purpose is a PipelineError subclass with a
+ * stable `code`, a human message that says what to do, and the underlying `cause` when there is one.
+ */
+export class PipelineError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Configuration (environment) is missing or malformed. Never retried. */
+export class ConfigError extends PipelineError {
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[], options?: { cause?: unknown }) {
+    super("CONFIG_INVALID", `Invalid configuration:\n  - ${issues.join("\n  - ")}`, options);
+    this.issues = issues;
+  }
+}
+
+/** A server (Kafka, Cassandra, MySQL) could not be reached or answered with a transient failure. Retry. */
+export class TransientError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TRANSIENT", message, options);
+  }
+}
+
+/** A schema migration failed. */
+export class MigrationError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MIGRATION_FAILED", message, options);
+  }
+}
