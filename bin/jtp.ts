@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
 import { migrateAll } from "../infra/cli/migrate-command.js";
+import { pollCommand } from "../infra/cli/poll-command.js";
 import { installServers, serverStatus, startServers, stopServers } from "../infra/cli/servers-commands.js";
 import { PipelineError } from "../lib/errors.js";
 
@@ -42,6 +43,15 @@ program
     "create/upgrade the Cassandra keyspace, MySQL schema and accounts, and Kafka topics (idempotent)",
   )
   .action(async () => migrateAll());
+
+program
+  .command("poll")
+  .description("run the CDC poller locally (Cassandra → Kafka), as the scheduled function would")
+  .option("--duration <seconds>", "stop after this many seconds (0 = until Ctrl-C)", "0")
+  .option("--invocation <seconds>", "length of one simulated scheduled invocation", "60")
+  .action(async (o: { duration: string; invocation: string }) =>
+    pollCommand(Number(o.duration), Number(o.invocation)),
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);

@@ -35,3 +35,30 @@ export class MigrationError extends PipelineError {
     super("MIGRATION_FAILED", message, options);
   }
 }
+
+/**
+ * A database transaction lost a lock conflict (deadlock 1213, lock-wait timeout 1205, snapshot
+ * conflict 1020, or a concurrent insert of the same de-duplication key). Rolled back; retry it whole.
+ */
+export class TransactionConflictError extends TransientError {
+  readonly sqlErrno: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; sqlErrno?: number }) {
+    super(message, options);
+    this.sqlErrno = options?.sqlErrno;
+  }
+}
+
+/** The warehouse (MySQL) rejected a statement for a non-transient reason (schema, privilege, data). */
+export class WarehouseError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WAREHOUSE_FAILED", message, options);
+  }
+}
+
+/** A Lambda event is not shaped like a Kafka event source mapping event (not a record problem). */
+export class InvalidEventError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_EVENT", message, options);
+  }
+}

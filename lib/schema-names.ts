@@ -24,5 +24,7 @@ export const MYSQL_TABLES = {
   publisher: "publisher",
   offsetLedger: "kafka_offset_ledger",
   deadLetters: "dead_letters",
+  /** Event ids already applied (aggregator de-duplication guard, pruned after a window). */
+  processedEvents: "processed_events",
   schemaMigrations: "schema_migrations",
 } as const;

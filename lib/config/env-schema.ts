@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { aggregatorEnvShape } from "./aggregator-env.js";
+import { cdcEnvShape } from "./cdc-env.js";
 
 /**
  * The environment variables the pipeline reads, with defaults and validation. Every knob lives
@@ -109,6 +111,9 @@ export const envSchema = z.object({
   MYSQL_READER_PASSWORD: secret,
 
   REPORTING_TIME_ZONE: timeZone.default("UTC"),
+
+  ...cdcEnvShape,
+  ...aggregatorEnvShape,
 });
 
 export type ParsedEnv = z.infer<typeof envSchema>;

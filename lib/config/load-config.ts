@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../errors.js";
+import { type AggregatorConfig, toAggregatorConfig } from "./aggregator-env.js";
+import { type CdcConfig, parseShardList } from "./cdc-env.js";
 import { envSchema, type LocalServerName, type ParsedEnv } from "./env-schema.js";
 
 export interface HostPort {
@@ -40,6 +42,8 @@ export interface Config {
     readonly reader: DbAccount;
   };
   readonly reportingTimeZone: string;
+  readonly cdc: CdcConfig;
+  readonly aggregator: AggregatorConfig;
 }
 
 export interface DbAccount {
@@ -99,6 +103,13 @@ export function loadConfig(env: Env = process.env, options: { readSecretsFile?: 
     });
     throw new ConfigError(issues);
   }
+  const owned = parseShardList(result.data.CDC_SHARDS_OWNED, result.data.CASSANDRA_SHARDS);
+  const outside = owned.filter((s) => s >= result.data.CASSANDRA_SHARDS);
+  if (outside.length > 0 || owned.length === 0) {
+    throw new ConfigError([
+      `CDC_SHARDS_OWNED: shards ${outside.join(",") || "(none)"} are not in 0..${result.data.CASSANDRA_SHARDS - 1} (CASSANDRA_SHARDS=${result.data.CASSANDRA_SHARDS})`,
+    ]);
+  }
   return toConfig(result.data, stateDir);
 }
 
@@ -146,6 +157,21 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       },
     },
     reportingTimeZone: e.REPORTING_TIME_ZONE,
+    cdc: {
+      shardsOwned: parseShardList(e.CDC_SHARDS_OWNED, e.CASSANDRA_SHARDS),
+      pollIntervalMs: e.CDC_POLL_INTERVAL_MS,
+      settleMs: e.CDC_SETTLE_MS,
+      lateWindowMs: e.CDC_LATE_WINDOW_MS,
+      lateSweepMs: e.CDC_LATE_SWEEP_MS,
+      maxBatchRows: e.CDC_MAX_BATCH_ROWS,
+      safetyMarginMs: e.CDC_SAFETY_MARGIN_MS,
+      startFrom: e.CDC_START_FROM === "now" ? "now" : Date.parse(e.CDC_START_FROM),
+      idleCheckpointMs: e.CDC_IDLE_CHECKPOINT_MS,
+      auditDelayMs: e.CDC_AUDIT_DELAY_MS,
+      transactionalIdPrefix: e.CDC_TRANSACTIONAL_ID_PREFIX,
+      faultInjection: { mode: e.CDC_FAULT_INJECTION, afterTxns: e.CDC_FAULT_AFTER_TXNS },
+    },
+    aggregator: toAggregatorConfig(e),
   };
 }
 

@@ -1,0 +1,35 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
+import { loadConfig } from "../../lib/config/index.js";
+import { createPoller, type PollerRuntime } from "../../lib/use-cases/cdc/create-poller.js";
+import { faultHooks } from "../../lib/use-cases/cdc/fault-injection.js";
+import { type InvocationSummary, runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+
+const logger = new Logger({ serviceName: "cdc-poller" });
+const log = powertoolsLog(logger);
+
+/** Kept across warm invocations: connections and the poller's in-window state. */
+let runtime: PollerRuntime | undefined;
+
+/**
+ * Scheduled (EventBridge, at most once a minute). Polls the lake every CDC_POLL_INTERVAL_MS until the
+ * remaining time falls below CDC_SAFETY_MARGIN_MS, publishing new rows to Kafka exactly once.
+ */
+export async function pollLake(_event: ScheduledEvent, context: Context): Promise<InvocationSummary> {
+  const config = loadConfig();
+  runtime ??= createPoller(config, log, faultHooks(config));
+  return runPollerInvocation(
+    runtime.session,
+    {
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      safetyMarginMs: config.cdc.safetyMarginMs,
+      pollIntervalMs: config.cdc.pollIntervalMs,
+    },
+    log,
+  );
+}
+
+export const handler = middy(pollLake).use(injectLambdaContext(logger, { resetKeys: true }));

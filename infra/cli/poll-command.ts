@@ -1,0 +1,38 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
+import { loadConfig } from "../../lib/config/index.js";
+import { createPoller } from "../../lib/use-cases/cdc/create-poller.js";
+import { faultHooks } from "../../lib/use-cases/cdc/fault-injection.js";
+import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+
+/**
+ * Runs the CDC poller outside Lambda for `durationSec` (0 = until Ctrl-C), as back-to-back
+ * "invocations" of `invocationSec` each, like the one-minute schedule does.
+ */
+export async function pollCommand(durationSec: number, invocationSec: number): Promise<void> {
+  const config = loadConfig();
+  const logger = new Logger({ serviceName: "cdc-poller" });
+  const log = powertoolsLog(logger);
+  const runtime = createPoller(config, log, faultHooks(config));
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  const until = durationSec > 0 ? Date.now() + durationSec * 1000 : Number.POSITIVE_INFINITY;
+  try {
+    while (!stop.signal.aborted && Date.now() < until - 1000) {
+      const invocationEnd = Math.min(until, Date.now() + invocationSec * 1000);
+      await runPollerInvocation(
+        runtime.session,
+        {
+          remainingMs: () => invocationEnd - Date.now(),
+          safetyMarginMs: 0,
+          pollIntervalMs: config.cdc.pollIntervalMs,
+          signal: stop.signal,
+        },
+        log,
+      );
+    }
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,24 @@
+import { PipelineError } from "../../errors.js";
+
+/** Another poller instance with the same transactional id started: this one must stop publishing. */
+export class ProducerFencedError extends PipelineError {
+  constructor(transactionalId: string, options?: { cause?: unknown }) {
+    super("PRODUCER_FENCED", `producer ${transactionalId} was fenced by a newer instance; stopping`, options);
+  }
+}
+
+const FENCED_TYPES = new Set(["INVALID_PRODUCER_EPOCH", "PRODUCER_FENCED", "INVALID_PRODUCER_ID_MAPPING"]);
+
+/** True when a kafkajs error (or any error in its cause/originalError chain) says the producer is fenced. */
+export function isFencedError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let cur: unknown = err;
+  while (cur && typeof cur === "object" && !seen.has(cur)) {
+    seen.add(cur);
+    const e = cur as { type?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof e.type === "string" && FENCED_TYPES.has(e.type)) return true;
+    if (typeof e.message === "string" && /fenced|producer.?epoch/i.test(e.message)) return true;
+    cur = e.originalError ?? e.cause;
+  }
+  return false;
+}

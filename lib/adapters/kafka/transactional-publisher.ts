@@ -1,0 +1,96 @@
+import type { Kafka, Message, Producer } from "kafkajs";
+import { TransientError } from "../../errors.js";
+import { isFencedError, ProducerFencedError } from "./kafka-errors.js";
+
+export interface OutgoingMessage {
+  readonly key: string | null;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface PublishHooks {
+  /** Called after the messages are sent and before the commit (fault injection in tests). */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+/**
+ * Kafka transactional producer: data messages and checkpoint messages go out in one transaction,
+ * so consumers reading committed records see both or neither. Each connect() makes a new producer
+ * and initialises the transactional id, which fences any older instance (ProducerFencedError there).
+ */
+export class TransactionalPublisher {
+  private producer: Producer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    readonly transactionalId: string,
+    private readonly dataTopic: string,
+    private readonly checkpointTopic: string,
+    private readonly transactionTimeoutMs = 15_000,
+  ) {}
+
+  async connect(): Promise<void> {
+    if (this.producer) return;
+    const producer = this.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+    });
+    try {
+      await producer.connect();
+      // kafkajs runs InitProducerId (which bumps the epoch, fences older instances and aborts their
+      // open transaction) lazily at the first transaction: force it now with an empty one.
+      const txn = await producer.transaction();
+      await txn.abort();
+      this.producer = producer;
+    } catch (cause) {
+      await producer.disconnect().catch(() => undefined);
+      throw this.classify(cause, "connect");
+    }
+  }
+
+  async publish(
+    messages: readonly OutgoingMessage[],
+    checkpoints: readonly OutgoingMessage[],
+    hooks: PublishHooks = {},
+  ): Promise<void> {
+    await this.connect();
+    const producer = this.producer;
+    if (!producer) throw new TransientError(`Kafka producer ${this.transactionalId} is not connected`);
+    const txn = await producer.transaction().catch((cause: unknown) => {
+      throw this.classify(cause, "begin transaction");
+    });
+    try {
+      const topicMessages = [];
+      if (messages.length > 0) topicMessages.push({ topic: this.dataTopic, messages: messages.map(toKafka) });
+      if (checkpoints.length > 0)
+        topicMessages.push({ topic: this.checkpointTopic, messages: checkpoints.map(toKafka) });
+      await txn.sendBatch({ topicMessages, acks: -1 });
+      await hooks.beforeCommit?.();
+      await txn.commit();
+    } catch (cause) {
+      await txn.abort().catch(() => undefined);
+      throw this.classify(cause, "publish");
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private classify(cause: unknown, what: string): Error {
+    if (isFencedError(cause)) return new ProducerFencedError(this.transactionalId, { cause });
+    return new TransientError(
+      `Kafka ${what} failed for ${this.transactionalId}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+function toKafka(m: OutgoingMessage): Message {
+  return { key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) };
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * Aggregator settings (environment → typed). Merged into the one env schema in env-schema.ts.
+ */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], "must be true or false"))
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+export const aggregatorEnvShape = {
+  /**
+   * Skip records whose event id was already applied (table processed_events), on top of the offset
+   * ledger. Guards against records of aborted Kafka transactions re-sent at new offsets, in case the
+   * event source mapping reads uncommitted records. Default true.
+   */
+  AGG_DEDUP_BY_EVENT_ID: flag.default(true),
+  /** How long applied event ids are remembered (older ones are pruned). Default 24 h. */
+  AGG_DEDUP_WINDOW_HOURS: int(1, 24 * 90).default(24),
+  /** How long a job_id → company_id answer is cached. Default 60 s. */
+  AGG_JOB_CACHE_TTL_MS: int(0, 86_400_000).default(60_000),
+  /** How long "job unknown" is cached (kept short: the dimension row may arrive soon). Default 5 s. */
+  AGG_JOB_CACHE_NEGATIVE_TTL_MS: int(0, 3_600_000).default(5_000),
+  /** Most jobs kept in the cache (oldest entries are dropped beyond it). Default 200,000. */
+  AGG_JOB_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(200_000),
+  /** Rows per multi-row upsert statement. Default 500. */
+  AGG_UPSERT_CHUNK_ROWS: int(1, 5_000).default(500),
+  /** Attempts of one batch transaction on deadlock / lock-wait timeout before giving up (the batch is then retried by the event source mapping). Default 6. */
+  AGG_TX_MAX_ATTEMPTS: int(1, 50).default(6),
+  /** First retry delay; doubles each attempt (full jitter), capped at 2 s. Default 25 ms. */
+  AGG_TX_RETRY_BASE_MS: int(1, 10_000).default(25),
+  /** Records whose value is larger than this go to dead letters (payload kept up to this size). Default 1 MiB. */
+  AGG_MAX_RECORD_BYTES: int(1_024, 6 * 1024 * 1024).default(1024 * 1024),
+  /** Connections in the aggregator's MySQL pool (one transaction + lookups). Default 2. */
+  AGG_DB_POOL_SIZE: int(1, 64).default(2),
+} as const;
+
+export interface AggregatorConfig {
+  readonly dedupByEventId: boolean;
+  readonly dedupWindowHours: number;
+  readonly jobCacheTtlMs: number;
+  readonly jobCacheNegativeTtlMs: number;
+  readonly jobCacheMaxEntries: number;
+  readonly upsertChunkRows: number;
+  readonly txMaxAttempts: number;
+  readonly txRetryBaseMs: number;
+  readonly maxRecordBytes: number;
+  readonly dbPoolSize: number;
+}
+
+export interface AggregatorEnv {
+  readonly AGG_DEDUP_BY_EVENT_ID: boolean;
+  readonly AGG_DEDUP_WINDOW_HOURS: number;
+  readonly AGG_JOB_CACHE_TTL_MS: number;
+  readonly AGG_JOB_CACHE_NEGATIVE_TTL_MS: number;
+  readonly AGG_JOB_CACHE_MAX_ENTRIES: number;
+  readonly AGG_UPSERT_CHUNK_ROWS: number;
+  readonly AGG_TX_MAX_ATTEMPTS: number;
+  readonly AGG_TX_RETRY_BASE_MS: number;
+  readonly AGG_MAX_RECORD_BYTES: number;
+  readonly AGG_DB_POOL_SIZE: number;
+}
+
+export function toAggregatorConfig(e: AggregatorEnv): AggregatorConfig {
+  return {
+    dedupByEventId: e.AGG_DEDUP_BY_EVENT_ID,
+    dedupWindowHours: e.AGG_DEDUP_WINDOW_HOURS,
+    jobCacheTtlMs: e.AGG_JOB_CACHE_TTL_MS,
+    jobCacheNegativeTtlMs: e.AGG_JOB_CACHE_NEGATIVE_TTL_MS,
+    jobCacheMaxEntries: e.AGG_JOB_CACHE_MAX_ENTRIES,
+    upsertChunkRows: e.AGG_UPSERT_CHUNK_ROWS,
+    txMaxAttempts: e.AGG_TX_MAX_ATTEMPTS,
+    txRetryBaseMs: e.AGG_TX_RETRY_BASE_MS,
+    maxRecordBytes: e.AGG_MAX_RECORD_BYTES,
+    dbPoolSize: e.AGG_DB_POOL_SIZE,
+  };
+}

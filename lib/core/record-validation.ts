@@ -1,0 +1,150 @@
+import { EVENT_ID_HEADER } from "./envelope.js";
+import { headerValue, type KafkaRecord } from "./kafka-record.js";
+import {
+  describeIssues,
+  envelopeSchema,
+  eventIdSchema,
+  eventTimeMs,
+  int32,
+  trackingRowSchema,
+  type ValidatedTrackingRow,
+} from "./record-schema.js";
+import { eventId as eventIdOf } from "./tracking-row.js";
+
+/**
+ * Record → verdict. Decodes base64 (strictly), UTF-8 (strictly), JSON, then validates the envelope
+ * and the row. Never throws: every problem becomes an `InvalidRecord` with a stable reason code,
+ * a message, and the raw bytes to keep in the dead-letter table.
+ */
+export type InvalidReasonCode =
+  | "missing_value"
+  | "record_too_large"
+  | "invalid_base64"
+  | "invalid_utf8"
+  | "invalid_json"
+  | "invalid_envelope"
+  | "missing_job_id"
+  | "invalid_ts"
+  | "invalid_row"
+  | "invalid_event_id";
+
+export interface ValidRecord {
+  readonly ok: true;
+  readonly record: KafkaRecord;
+  readonly row: ValidatedTrackingRow;
+  /** Event id for de-duplication (payload.source.event_id, else the header, else derived from the row's key); null when none. */
+  readonly eventId: string | null;
+}
+
+export interface InvalidRecord {
+  readonly ok: false;
+  readonly record: KafkaRecord;
+  readonly reasonCode: InvalidReasonCode;
+  readonly reason: string;
+  /** Raw value bytes (decoded from base64 when possible), truncated to the configured maximum. */
+  readonly payload: Uint8Array | null;
+}
+
+export type RecordVerdict = ValidRecord | InvalidRecord;
+
+export interface ValidationOptions {
+  /** Values larger than this (decoded bytes) are rejected as `record_too_large`. */
+  readonly maxRecordBytes: number;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function validateRecord(record: KafkaRecord, options: ValidationOptions): RecordVerdict {
+  const invalid = (
+    reasonCode: InvalidReasonCode,
+    reason: string,
+    payload: Uint8Array | null,
+  ): InvalidRecord => ({
+    ok: false,
+    record,
+    reasonCode,
+    reason,
+    payload:
+      payload !== null && payload.length > options.maxRecordBytes
+        ? payload.subarray(0, options.maxRecordBytes)
+        : payload,
+  });
+
+  const value = record.value;
+  if (value === null || value === "")
+    return invalid("missing_value", "record has no value (tombstone?)", null);
+  if (value.length % 4 !== 0 || !BASE64.test(value)) {
+    return invalid("invalid_base64", "value is not valid base64", Buffer.from(value, "utf8"));
+  }
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.length > options.maxRecordBytes) {
+    return invalid(
+      "record_too_large",
+      `value is ${bytes.length} bytes, more than the ${options.maxRecordBytes} allowed (payload kept truncated)`,
+      bytes,
+    );
+  }
+
+  let json: string;
+  try {
+    json = utf8.decode(bytes);
+  } catch {
+    return invalid("invalid_utf8", "value is not valid UTF-8", bytes);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    return invalid(
+      "invalid_json",
+      `value is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+      bytes,
+    );
+  }
+
+  const envelope = envelopeSchema.safeParse(parsed);
+  if (!envelope.success) return invalid("invalid_envelope", describeIssues(envelope.error), bytes);
+  const after = envelope.data.payload.after;
+
+  if (after.job_id === null || after.job_id === undefined) {
+    return invalid("missing_job_id", "payload.after.job_id is missing", bytes);
+  }
+  if (!int32.safeParse(after.job_id).success) {
+    return invalid("invalid_row", "payload.after.job_id: must be a 32-bit integer", bytes);
+  }
+  if (after.ts === null || after.ts === undefined) {
+    return invalid("invalid_ts", "payload.after.ts (event time) is missing", bytes);
+  }
+  if (!eventTimeMs.safeParse(after.ts).success) {
+    return invalid("invalid_ts", "payload.after.ts: must be epoch milliseconds between 1970 and 9999", bytes);
+  }
+  const row = trackingRowSchema.safeParse(after);
+  if (!row.success) return invalid("invalid_row", describeIssues(row.error, "payload.after"), bytes);
+
+  let eventId: string | null = envelope.data.payload.source?.event_id ?? null;
+  if (eventId === null) {
+    const fromHeader = headerValue(record.headers, EVENT_ID_HEADER);
+    if (fromHeader !== null) {
+      if (!eventIdSchema.safeParse(fromHeader).success) {
+        return invalid("invalid_event_id", `header ${EVENT_ID_HEADER} is not a valid event id`, bytes);
+      }
+      eventId = fromHeader;
+    }
+  }
+  if (eventId === null) {
+    const { bucket, shard, create_time } = row.data;
+    if (bucket != null && shard != null && create_time != null) {
+      const derived = eventIdOf({ bucket, shard, create_time });
+      if (eventIdSchema.safeParse(derived).success) eventId = derived;
+    }
+  }
+  return { ok: true, record, row: row.data, eventId };
+}
+
+/** Decoded key bytes for a dead letter (lenient: the key is kept for diagnosis, not validated). */
+export function recordKeyBytes(record: KafkaRecord, maxBytes = 1024): Uint8Array | null {
+  if (record.key === null || record.key === "") return null;
+  const b = Buffer.from(record.key, "base64");
+  return b.length > maxBytes ? b.subarray(0, maxBytes) : b;
+}

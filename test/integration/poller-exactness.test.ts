@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../lib/config/index.js";
+import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
+import { createPoller } from "../../lib/use-cases/cdc/create-poller.js";
+import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
+import { RecordingLakeWriter } from "./support/lake-writer.js";
+
+const quietLog: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** Event ids in the topic, with how many times each occurs. */
+async function topicIdCounts(config: Config): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const m of await readAllChangeEvents(config)) {
+    const id = m.headers?.[EVENT_ID_HEADER]?.toString() ?? "(none)";
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function expectExactlyOnce(written: Set<string>, counts: Map<string, number>): void {
+  const missing = [...written].filter((id) => !counts.has(id));
+  const duplicated = [...counts].filter(([, n]) => n > 1);
+  const unknown = [...counts.keys()].filter((id) => !written.has(id));
+  expect({ missing: missing.length, duplicated: duplicated.length, unknown: unknown.length }).toEqual({
+    missing: 0,
+    duplicated: 0,
+    unknown: 0,
+  });
+  expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(written.size);
+}
+
+describe("CDC poller: exactly once into Kafka", () => {
+  let lake: Awaited<ReturnType<typeof isolatedLake>>;
+  let config: Config;
+
+  beforeAll(async () => {
+    lake = await isolatedLake("jtp_t_poll", {
+      CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
+      CDC_POLL_INTERVAL_MS: "100",
+      CDC_LATE_WINDOW_MS: "8000",
+      CDC_LATE_SWEEP_MS: "500",
+      CDC_MAX_BATCH_ROWS: "700",
+      CASSANDRA_SHARDS: "4",
+    });
+    config = lake.config;
+  });
+
+  afterAll(async () => {
+    await lake.drop();
+  });
+
+  it("publishes rows from concurrent writers, identical timestamps and late rows exactly once", async () => {
+    const writer = new RecordingLakeWriter(config, 7);
+    const poller = createPoller(config, quietLog);
+    const stop = new AbortController();
+    await writer.write(1500); // backlog before the poller starts
+    const running = runPollerInvocation(
+      poller.session,
+      { remainingMs: () => 60_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: stop.signal },
+      quietLog,
+    );
+    const sameMs = new Date(Date.now() - 500);
+    await Promise.all([
+      (async () => {
+        for (let i = 0; i < 20; i++) {
+          await writer.write(50);
+          await sleep(50);
+        }
+      })(),
+      (async () => {
+        for (let i = 0; i < 10; i++) {
+          await writer.write(20, () => sameMs); // 200 rows sharing one millisecond
+          await sleep(80);
+        }
+      })(),
+      (async () => {
+        for (let i = 0; i < 10; i++) {
+          await writer.write(10, () => new Date(Date.now() - 4_000)); // late, inside the 8 s bound
+          await sleep(120);
+        }
+      })(),
+    ]);
+    await sleep(3_000); // one more sweep after the last late row
+    stop.abort();
+    const summary = await running;
+    await writer.close();
+    await poller.close();
+    expect(summary.beyondBound).toBe(0);
+    expect(summary.lateRows).toBeGreaterThan(0);
+    expectExactlyOnce(writer.written, await topicIdCounts(config));
+  });
+});
