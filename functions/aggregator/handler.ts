@@ -35,17 +35,19 @@ export function createAggregatorHandler(options: AggregatorHandlerOptions = {}):
       ...(options.pool ? { pool: options.pool } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     }).applyBatch;
-    const { eventSource, records } = decodeKafkaEvent(event);
+    let recordsIn: number | undefined;
     try {
+      const { eventSource, records } = decodeKafkaEvent(event);
+      recordsIn = records.length;
       const summary = await applyBatch(records);
       logger.info("batch applied", { eventSource, ...summary });
-      if (summary.pruneError !== undefined)
+      if (summary.pruneError !== undefined) {
         logger.warn("pruning old event ids failed", { error: summary.pruneError });
+      }
       return summary;
     } catch (err) {
       logger.error("batch failed; nothing was applied, the event source mapping will redeliver it", {
-        eventSource,
-        recordsIn: records.length,
+        recordsIn,
         error: err instanceof Error ? err : String(err),
       });
       throw err;

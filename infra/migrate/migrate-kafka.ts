@@ -21,6 +21,8 @@ export function topicSpecs(config: Config): TopicSpec[] {
         { name: "retention.ms", value: String(config.kafka.retentionMs) },
         { name: "min.insync.replicas", value: "1" },
         { name: "message.timestamp.type", value: "CreateTime" },
+        // Room for large transactional batches: the poller keeps each request below 4 MiB in total.
+        { name: "max.message.bytes", value: String(8 * 1024 * 1024) },
       ],
     },
     {

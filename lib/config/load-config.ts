@@ -21,6 +21,7 @@ export interface Config {
     readonly replicationFactor: number;
     readonly retentionMs: number;
     readonly ssl: boolean;
+    readonly compression: "none" | "gzip";
   };
   readonly cassandra: {
     readonly contactPoints: readonly string[];
@@ -124,6 +125,7 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       retentionMs: e.KAFKA_RETENTION_HOURS * 3_600_000,
       ssl: e.KAFKA_SSL,
+      compression: e.KAFKA_COMPRESSION,
     },
     cassandra: {
       contactPoints: e.CASSANDRA_CONTACT_POINTS,

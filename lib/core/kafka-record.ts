@@ -41,12 +41,13 @@ export function distinctTopicPartitions(records: readonly TopicPartition[]): Top
   );
 }
 
-/** Value of header `name` decoded as UTF-8, or null when absent. The last occurrence wins. */
+/** Value of header `name` decoded as UTF-8 (signed Java bytes accepted), or null when absent or not bytes. The last occurrence wins. */
 export function headerValue(headers: readonly KafkaHeader[], name: string): string | null {
   let found: readonly number[] | undefined;
   for (const h of headers) {
-    const v = h[name];
-    if (v !== undefined) found = v;
+    const v = typeof h === "object" && h !== null ? h[name] : undefined;
+    if (Array.isArray(v)) found = v;
   }
-  return found === undefined ? null : Buffer.from(found).toString("utf8");
+  if (found === undefined || !found.every((b) => Number.isInteger(b) && b >= -128 && b <= 255)) return null;
+  return Buffer.from(found.map((b) => b & 0xff)).toString("utf8");
 }

@@ -1,15 +1,17 @@
 import { EVENT_ID_HEADER } from "./envelope.js";
 import { headerValue, type KafkaRecord } from "./kafka-record.js";
 import {
-  describeIssues,
+  envelopeProblem,
   envelopeSchema,
-  eventIdSchema,
-  eventTimeMs,
-  int32,
+  explain,
+  isValidEventId,
+  MAX_EVENT_TIME_MS,
+  ROW_RULES,
+  rowProblem,
+  satisfies,
   trackingRowSchema,
-  type ValidatedTrackingRow,
 } from "./record-schema.js";
-import { eventId as eventIdOf } from "./tracking-row.js";
+import { eventId as eventIdOf, type TrackingRow } from "./tracking-row.js";
 
 /**
  * Record → verdict. Decodes base64 (strictly), UTF-8 (strictly), JSON, then validates the envelope
@@ -31,7 +33,8 @@ export type InvalidReasonCode =
 export interface ValidRecord {
   readonly ok: true;
   readonly record: KafkaRecord;
-  readonly row: ValidatedTrackingRow;
+  /** `payload.after`, checked against the row rules (unknown extra columns kept). */
+  readonly row: ValidatedRow;
   /** Event id for de-duplication (payload.source.event_id, else the header, else derived from the row's key); null when none. */
   readonly eventId: string | null;
 }
@@ -47,12 +50,18 @@ export interface InvalidRecord {
 
 export type RecordVerdict = ValidRecord | InvalidRecord;
 
+/** A row that passed validation: job_id and ts present, every known column of the right type. */
+export type ValidatedRow = Partial<TrackingRow> & {
+  readonly job_id: number;
+  readonly ts: number;
+  readonly [column: string]: unknown;
+};
+
 export interface ValidationOptions {
   /** Values larger than this (decoded bytes) are rejected as `record_too_large`. */
   readonly maxRecordBytes: number;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function validateRecord(record: KafkaRecord, options: ValidationOptions): RecordVerdict {
@@ -74,10 +83,9 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
   const value = record.value;
   if (value === null || value === "")
     return invalid("missing_value", "record has no value (tombstone?)", null);
-  if (value.length % 4 !== 0 || !BASE64.test(value)) {
+  const bytes = strictBase64(value);
+  if (bytes === null)
     return invalid("invalid_base64", "value is not valid base64", Buffer.from(value, "utf8"));
-  }
-  const bytes = Buffer.from(value, "base64");
   if (bytes.length > options.maxRecordBytes) {
     return invalid(
       "record_too_large",
@@ -103,43 +111,70 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
     );
   }
 
-  const envelope = envelopeSchema.safeParse(parsed);
-  if (!envelope.success) return invalid("invalid_envelope", describeIssues(envelope.error), bytes);
-  const after = envelope.data.payload.after;
+  const envProblem = envelopeProblem(parsed);
+  if (envProblem !== null)
+    return invalid("invalid_envelope", explain(envelopeSchema, parsed, envProblem), bytes);
+  const payload = (parsed as { payload: EnvelopePayload }).payload;
+  const after = payload.after;
 
   if (after.job_id === null || after.job_id === undefined) {
     return invalid("missing_job_id", "payload.after.job_id is missing", bytes);
   }
-  if (!int32.safeParse(after.job_id).success) {
-    return invalid("invalid_row", "payload.after.job_id: must be a 32-bit integer", bytes);
-  }
   if (after.ts === null || after.ts === undefined) {
     return invalid("invalid_ts", "payload.after.ts (event time) is missing", bytes);
   }
-  if (!eventTimeMs.safeParse(after.ts).success) {
-    return invalid("invalid_ts", "payload.after.ts: must be epoch milliseconds between 1970 and 9999", bytes);
+  if (ROW_RULES.ts !== undefined && !satisfies(after.ts, ROW_RULES.ts)) {
+    return invalid(
+      "invalid_ts",
+      `payload.after.ts: must be epoch milliseconds from 0 to ${MAX_EVENT_TIME_MS}`,
+      bytes,
+    );
   }
-  const row = trackingRowSchema.safeParse(after);
-  if (!row.success) return invalid("invalid_row", describeIssues(row.error, "payload.after"), bytes);
+  const problem = rowProblem(after);
+  if (problem !== null) {
+    return invalid(
+      "invalid_row",
+      explain(trackingRowSchema, after, `payload.after.${problem}`, "payload.after"),
+      bytes,
+    );
+  }
+  const row = after as ValidatedRow;
 
-  let eventId: string | null = envelope.data.payload.source?.event_id ?? null;
+  let eventId: string | null = typeof payload.source?.event_id === "string" ? payload.source.event_id : null;
   if (eventId === null) {
     const fromHeader = headerValue(record.headers, EVENT_ID_HEADER);
     if (fromHeader !== null) {
-      if (!eventIdSchema.safeParse(fromHeader).success) {
+      if (!isValidEventId(fromHeader)) {
         return invalid("invalid_event_id", `header ${EVENT_ID_HEADER} is not a valid event id`, bytes);
       }
       eventId = fromHeader;
     }
   }
   if (eventId === null) {
-    const { bucket, shard, create_time } = row.data;
+    const { bucket, shard, create_time } = row;
     if (bucket != null && shard != null && create_time != null) {
       const derived = eventIdOf({ bucket, shard, create_time });
-      if (eventIdSchema.safeParse(derived).success) eventId = derived;
+      if (isValidEventId(derived)) eventId = derived;
     }
   }
-  return { ok: true, record, row: row.data, eventId };
+  return { ok: true, record, row, eventId };
+}
+
+interface EnvelopePayload {
+  readonly after: Record<string, unknown>;
+  readonly source?: { readonly event_id?: unknown } | null;
+}
+
+/**
+ * Strict base64 → bytes, or null. Node's decoder skips characters outside the alphabet and stops at
+ * `=`, so a value is valid when its length is a multiple of 4 and it decodes to exactly the number
+ * of bytes its length and padding promise (URL-safe `-`/`_` are accepted as well).
+ */
+function strictBase64(value: string): Buffer | null {
+  if (value.length % 4 !== 0) return null;
+  const padding = value.endsWith("==") ? 2 : value.endsWith("=") ? 1 : 0;
+  const bytes = Buffer.from(value, "base64");
+  return bytes.length === (value.length / 4) * 3 - padding ? bytes : null;
 }
 
 /** Decoded key bytes for a dead letter (lenient: the key is kept for diagnosis, not validated). */

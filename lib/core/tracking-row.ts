@@ -82,3 +82,10 @@ export const TRACKING_COLUMNS = [
 export function eventId(row: Pick<TrackingRow, "bucket" | "shard" | "create_time">): string {
   return `${row.bucket}/${row.shard}/${row.create_time}`;
 }
+
+/** Inverse of eventId(); undefined for a string that is not one. */
+export function parseEventId(id: string): { bucket: number; shard: number; create_time: string } | undefined {
+  const m = /^(-?\d+)\/(\d+)\/([0-9a-f-]{36})$/.exec(id);
+  if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  return { bucket: Number(m[1]), shard: Number(m[2]), create_time: m[3] };
+}

@@ -48,10 +48,12 @@ export interface WarehouseTx {
    * applied offset of each, keyed by topicPartitionKey (-1 = nothing applied yet).
    */
   lockLedger(partitions: readonly TopicPartition[]): Promise<ReadonlyMap<string, number>>;
-  /** Which of `eventIds` were already applied (and not pruned). */
-  findProcessedEventIds(eventIds: readonly string[]): Promise<ReadonlySet<string>>;
-  /** Records `eventIds` as applied. A concurrent insert of the same id raises TransactionConflictError. */
-  recordProcessedEventIds(eventIds: readonly string[]): Promise<void>;
+  /**
+   * Records `eventIds` (distinct, sorted) as applied in this transaction and returns those that were
+   * already applied before (and not pruned): the caller skips them. A concurrent transaction
+   * claiming the same id makes this wait for it, or raise TransactionConflictError.
+   */
+  claimEventIds(eventIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** Adds `rows` to the fact table (rows sorted by grain). */
   upsertAggregates(rows: readonly WarehouseRow[]): Promise<void>;
   /** Stores dead letters; one already stored for the same topic/partition/offset is kept as is. */

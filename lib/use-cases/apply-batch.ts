@@ -73,14 +73,23 @@ export interface BatchSummary {
   /** Set when pruning failed (it is retried later; the batch itself is applied). */
   readonly pruneError?: string;
   readonly batchMs: number;
+  /** Decoding, validating and bucketing the records. */
+  readonly validateMs: number;
+  /** Company lookup (cache misses) and ledger rows. */
+  readonly lookupMs: number;
+  /** The batch transaction, retries included. */
+  readonly transactionMs: number;
   /** now − oldest event time among applied records; null when nothing was applied. */
   readonly freshnessMs: number | null;
 }
 
 export type ApplyBatch = (records: readonly KafkaRecord[]) => Promise<BatchSummary>;
 
+/** What is kept of a valid record (the parsed row itself is dropped right after validation). */
 interface Prepared {
-  readonly valid: ValidRecord;
+  readonly record: KafkaRecord;
+  readonly eventId: string | null;
+  readonly ts: number;
   readonly contribution: Contribution;
 }
 
@@ -105,17 +114,20 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
     const started = clock();
     const good: Prepared[] = [];
     const bad: InvalidRecord[] = [];
+    const jobIds = new Set<number>();
     for (const r of records) {
       const verdict = validateRecord(r, { maxRecordBytes: options.maxRecordBytes });
-      if (verdict.ok) good.push({ valid: verdict, contribution: contributionOf(verdict.row, deps.bucketer) });
+      if (verdict.ok) good.push(prepare(verdict, deps.bucketer));
       else bad.push(verdict);
+      if (verdict.ok) jobIds.add(verdict.row.job_id);
     }
     const partitions = distinctTopicPartitions(records);
-    const jobIds = [...new Set(good.map((g) => g.valid.row.job_id))];
+    const validated = clock();
     const [companies] = await Promise.all([
-      deps.jobs.companyIds(jobIds),
+      deps.jobs.companyIds([...jobIds]),
       deps.warehouse.ensureLedger(partitions),
     ]);
+    const looked = clock();
 
     const { value: outcome, attempts } = await retryConflicts(
       () =>
@@ -127,6 +139,7 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
       deps.random,
     );
 
+    const committed = clock();
     let prunedEventIds = 0;
     let pruneError: string | undefined;
     const now = clock();
@@ -153,6 +166,9 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
       prunedEventIds,
       ...(pruneError === undefined ? {} : { pruneError }),
       batchMs: finished - started,
+      validateMs: validated - started,
+      lookupMs: looked - validated,
+      transactionMs: committed - looked,
       freshnessMs: outcome.oldestEventMs === null ? null : finished - outcome.oldestEventMs,
     };
   };
@@ -172,25 +188,25 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
   const ledger = await tx.lockLedger(input.partitions);
   const isNew = (r: KafkaRecord) => r.offset > (ledger.get(topicPartitionKey(r)) ?? -1);
 
-  const freshGood = input.good.filter((g) => isNew(g.valid.record));
+  const freshGood = input.good.filter((g) => isNew(g.record));
   const freshBad = input.bad.filter((b) => isNew(b.record));
   const skippedReplays = input.good.length + input.bad.length - freshGood.length - freshBad.length;
 
   let toApply = freshGood;
   let skippedDuplicates = 0;
   if (input.options.dedupByEventId) {
-    const ids = [...new Set(freshGood.flatMap((g) => (g.valid.eventId === null ? [] : [g.valid.eventId])))];
-    const already = ids.length > 0 ? await tx.findProcessedEventIds(ids) : new Set<string>();
-    const inBatch = new Set<string>();
-    toApply = freshGood.filter((g) => {
-      const id = g.valid.eventId;
+    // first occurrence in the batch wins; later ones are duplicates whatever the warehouse says
+    const firstSeen = new Set<string>();
+    const candidates = freshGood.filter((g) => {
+      const id = g.eventId;
       if (id === null) return true;
-      if (already.has(id) || inBatch.has(id)) return false;
-      inBatch.add(id);
+      if (firstSeen.has(id)) return false;
+      firstSeen.add(id);
       return true;
     });
+    const already = firstSeen.size > 0 ? await tx.claimEventIds([...firstSeen].sort()) : new Set<string>();
+    toApply = candidates.filter((g) => g.eventId === null || !already.has(g.eventId));
     skippedDuplicates = freshGood.length - toApply.length;
-    if (inBatch.size > 0) await tx.recordProcessedEventIds([...inBatch].sort());
   }
 
   const aggregation = aggregate(toApply.map((g) => g.contribution));
@@ -218,7 +234,7 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
   let oldestEventMs: number | null = null;
   let otherTracks = 0;
   for (const g of toApply) {
-    if (oldestEventMs === null || g.valid.row.ts < oldestEventMs) oldestEventMs = g.valid.row.ts;
+    if (oldestEventMs === null || g.ts < oldestEventMs) oldestEventMs = g.ts;
     if (g.contribution.kind === "other") otherTracks++;
   }
   return {
@@ -229,6 +245,15 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
     rowsUpserted: rows.length,
     otherTracks,
     oldestEventMs,
+  };
+}
+
+function prepare(v: ValidRecord, bucketer: HourBucketer): Prepared {
+  return {
+    record: v.record,
+    eventId: v.eventId,
+    ts: v.row.ts,
+    contribution: contributionOf(v.row, bucketer),
   };
 }
 

@@ -1,19 +1,13 @@
+import { randomUUID } from "node:crypto";
 import type { Context, MSKEvent, MSKRecord } from "aws-lambda";
 import { buildEnvelope, EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId, RAW_INT_COLUMNS, RAW_TEXT_COLUMNS, type TrackingRow } from "../../lib/core/tracking-row.js";
 
 /** Test and benchmark helpers: tracking rows, envelopes and MSK-shaped Lambda events. */
 
-let uuidCounter = 0;
-
-/** A unique version-1-looking UUID string (tests only need uniqueness). */
+/** A unique id in the place of the row's timeuuid (the aggregator only needs uniqueness). */
 export function fakeTimeUuid(): string {
-  uuidCounter++;
-  const hex = (uuidCounter + Math.floor(Math.random() * 0xffff) * 0x100000000).toString(16).padStart(12, "0");
-  const rnd = Math.floor(Math.random() * 0xffffffff)
-    .toString(16)
-    .padStart(8, "0");
-  return `${rnd}-${hex.slice(0, 4)}-1${hex.slice(4, 7)}-8${hex.slice(7, 10)}-${hex.slice(0, 12).padEnd(12, "0")}`;
+  return randomUUID();
 }
 
 export function trackingRow(over: Partial<TrackingRow> = {}): TrackingRow {

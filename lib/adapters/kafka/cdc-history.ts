@@ -2,9 +2,8 @@ import type { Kafka } from "kafkajs";
 import { type Checkpoint, checkpointKey, decodeCheckpoint } from "../../core/cdc/checkpoint.js";
 import { timeuuidToMs } from "../../core/cdc/timeuuid.js";
 import { EVENT_ID_HEADER } from "../../core/envelope.js";
+import { parseEventId } from "../../core/tracking-row.js";
 import { partitionOffsets, readTopicRanges } from "./topic-range-reader.js";
-
-export const SHARD_HEADER = "jtp-shard";
 
 export interface PublishedRef {
   readonly eventId: string;
@@ -55,13 +54,11 @@ export async function readPublishedSince(
     dataTopic,
     offsets.map((o) => ({ partition: o.partition, from: o.atTime, to: o.high })),
     (_p, m) => {
-      const shard = Number(m.headers?.[SHARD_HEADER]?.toString());
-      if (!shards.has(shard)) return;
       const eventId = m.headers?.[EVENT_ID_HEADER]?.toString();
-      if (!eventId) return;
-      const uuid = eventId.slice(eventId.lastIndexOf("/") + 1);
-      const createTimeMs = timeuuidToMs(uuid);
-      if (createTimeMs >= sinceMs) out.push({ eventId, shard, createTimeMs });
+      const key = eventId === undefined ? undefined : parseEventId(eventId);
+      if (!eventId || !key || !shards.has(key.shard)) return;
+      const createTimeMs = timeuuidToMs(key.create_time);
+      if (createTimeMs >= sinceMs) out.push({ eventId, shard: key.shard, createTimeMs });
     },
   );
   return out;

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from "kafkajs";
+import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
 import { TransientError } from "../../errors.js";
 import { isFencedError, ProducerFencedError } from "./kafka-errors.js";
 
@@ -26,6 +26,7 @@ export class TransactionalPublisher {
     readonly transactionalId: string,
     private readonly dataTopic: string,
     private readonly checkpointTopic: string,
+    private readonly compression: "none" | "gzip" = "gzip",
     private readonly transactionTimeoutMs = 15_000,
   ) {}
 
@@ -63,11 +64,18 @@ export class TransactionalPublisher {
       throw this.classify(cause, "begin transaction");
     });
     try {
-      const topicMessages = [];
-      if (messages.length > 0) topicMessages.push({ topic: this.dataTopic, messages: messages.map(toKafka) });
-      if (checkpoints.length > 0)
-        topicMessages.push({ topic: this.checkpointTopic, messages: checkpoints.map(toKafka) });
-      await txn.sendBatch({ topicMessages, acks: -1 });
+      // Large batches go out as several requests of one transaction (see MAX_REQUEST_BYTES).
+      for (const chunk of chunkByBytes(messages, MAX_REQUEST_BYTES)) {
+        await txn.send({
+          topic: this.dataTopic,
+          messages: chunk.map(toKafka),
+          acks: -1,
+          compression: this.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+        });
+      }
+      if (checkpoints.length > 0) {
+        await txn.send({ topic: this.checkpointTopic, messages: checkpoints.map(toKafka), acks: -1 });
+      }
       await hooks.beforeCommit?.();
       await txn.commit();
     } catch (cause) {
@@ -89,6 +97,31 @@ export class TransactionalPublisher {
       { cause },
     );
   }
+}
+
+/**
+ * Upper bound of one produce request. kafkajs puts all of a request's messages for one partition into a
+ * single record batch, which must fit the topic's max.message.bytes (8 MiB, set by `jtp migrate`).
+ */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+export function chunkByBytes(messages: readonly OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    let bytes = Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0) + 70;
+    for (const [k, v] of Object.entries(m.headers ?? {})) bytes += k.length + v.length + 4;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function toKafka(m: OutgoingMessage): Message {

@@ -1,4 +1,4 @@
-import type { PoolConnection } from "mysql2/promise";
+import type { PoolConnection, ResultSetHeader } from "mysql2/promise";
 import { microsToDecimal } from "../../core/aggregation.js";
 import { type TopicPartition, topicPartitionKey } from "../../core/kafka-record.js";
 import { TransactionConflictError } from "../../errors.js";
@@ -98,22 +98,28 @@ export class MysqlWarehouseTx implements WarehouseTx {
     return out;
   }
 
-  async findProcessedEventIds(eventIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const found = new Set<string>();
+  async claimEventIds(eventIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const already = new Set<string>();
     for (const chunk of chunked(eventIds, ID_CHUNK)) {
+      // Common case, one statement: none of the ids is known, all are inserted.
+      await this.conn.query("SAVEPOINT claim_event_ids");
+      const [res] = await this.conn.query<ResultSetHeader>(
+        `INSERT IGNORE INTO ${processedEvents} (event_id) VALUES ?`,
+        [chunk.map((id) => [id])],
+      );
+      if (res.affectedRows === chunk.length) continue;
+      // Some were applied before: undo this chunk, find which, insert only the others.
+      await this.conn.query("ROLLBACK TO SAVEPOINT claim_event_ids");
       const [rows] = await this.conn.query(`SELECT event_id FROM ${processedEvents} WHERE event_id IN (?)`, [
         chunk,
       ]);
-      for (const r of rows as Array<{ event_id: string }>) found.add(r.event_id);
-    }
-    return found;
-  }
-
-  async recordProcessedEventIds(eventIds: readonly string[]): Promise<void> {
-    for (const chunk of chunked(eventIds, ID_CHUNK)) {
+      const known = new Set((rows as Array<{ event_id: string }>).map((r) => r.event_id));
+      for (const id of known) already.add(id);
+      const fresh = chunk.filter((id) => !known.has(id));
+      if (fresh.length === 0) continue;
       try {
         await this.conn.query(`INSERT INTO ${processedEvents} (event_id) VALUES ?`, [
-          chunk.map((id) => [id]),
+          fresh.map((id) => [id]),
         ]);
       } catch (err) {
         // Another transaction applied one of these ids after we looked: start over, it will be seen.
@@ -126,6 +132,7 @@ export class MysqlWarehouseTx implements WarehouseTx {
         throw err;
       }
     }
+    return already;
   }
 
   async upsertAggregates(rows: readonly WarehouseRow[]): Promise<void> {

@@ -38,6 +38,9 @@ export interface PollStats {
   /** The batch budget ran out before the shards were read up to now: poll again without waiting. */
   readonly backlog: boolean;
   readonly durationMs: number;
+  /** Time spent reading the lake, and publishing + committing to Kafka. */
+  readonly readMs: number;
+  readonly publishMs: number;
   /** now − oldest event time (ts) among published rows. */
   readonly eventLagMs: number | undefined;
   /** now − oldest create_time among published rows. */
@@ -56,12 +59,26 @@ interface ShardState {
   auditFrom: number;
 }
 
+interface PendingRow {
+  readonly row: TrackingRow;
+  readonly id: string;
+  readonly createMs: number;
+}
+
+interface ShardRead {
+  readonly shard: number;
+  readonly rows: PendingRow[];
+  position: ShardPosition;
+  cut: boolean;
+  swept: boolean;
+  rowsRead: number;
+  lateRows: number;
+}
+
 export interface SessionHooks {
   /** Fault injection for tests: runs after the events are sent, before the transaction commits. */
   readonly beforeCommit?: () => Promise<void>;
 }
-
-const SHARD_HEADER = "jtp-shard";
 
 /**
  * One poller's state for the shards it owns, kept across warm invocations.
@@ -76,8 +93,10 @@ export class CdcPollerSession {
   private sessionId = "";
   private seq = 0;
   private lastCheckpointAt = 0;
-  private rotate = 0;
   private totalBeyondBound = 0;
+  private prefetch:
+    | { states: Map<number, ShardState>; promise: Promise<Map<number, ShardRead> | undefined> }
+    | undefined;
 
   constructor(
     private readonly settings: PollerSettings,
@@ -112,6 +131,7 @@ export class CdcPollerSession {
     const started = this.clock();
     const s = this.settings;
     this.states = undefined;
+    this.prefetch = undefined;
     // Re-initialise the transactional id first: fences any older instance and aborts its open transaction.
     await this.changeLog.disconnect();
     await this.changeLog.connect();
@@ -162,65 +182,34 @@ export class CdcPollerSession {
     const s = this.settings;
     const started = this.clock();
     const upper = started - s.settleMs;
-    let budget = s.maxBatchRows;
-    const publish: Array<{ row: TrackingRow; id: string; createMs: number }> = [];
-    const nextPositions = new Map<number, ShardPosition>();
-    const swept = new Set<number>();
-    let rowsRead = 0;
-    let lateRows = 0;
-    let backlog = false;
-
-    const order = [...states.values()];
-    const offset = this.rotate++ % order.length;
-    for (const st of [...order.slice(offset), ...order.slice(0, offset)]) {
-      // 1. Look-back sweep: rows that became visible after the cursor passed them (within the bound).
-      if (s.lateWindowMs > 0 && started - st.lastSweepAt >= s.lateSweepMs && budget > 0) {
-        swept.add(st.shard);
-        const to = st.position.ms;
-        const from = to - s.lateWindowMs;
-        for (const bucket of bucketsBetween(from + 1, to, s.bucketMs)) {
-          const ids = await this.lake.idsBetween(bucket, st.shard, from, to);
-          const missing = ids
-            .map((r) => r.createTime)
-            .filter((u) => !st.window.has(eventId({ bucket, shard: st.shard, create_time: u })));
-          if (missing.length === 0) continue;
-          const rows = await this.lake.rowsByIds(bucket, st.shard, missing.slice(0, Math.max(budget, 0)));
-          for (const row of rows) {
-            publish.push({ row, id: eventId(row), createMs: timeuuidToMs(row.create_time) });
-          }
-          lateRows += rows.length;
-          rowsRead += rows.length;
-          budget -= rows.length;
-        }
-      }
-      // 2. Fast read: rows after the cursor, bucket by bucket, bounded by the batch budget.
-      let position = st.position;
-      let cut = false;
-      for (const bucket of bucketsBetween(position.ms, upper, s.bucketMs)) {
-        if (budget <= 0) {
-          cut = true;
-          break;
-        }
-        const after = position.kind === "row" ? { cursor: position.uuid } : { afterMs: position.ms };
-        const rows = await this.lake.readAfter(bucket, st.shard, after, upper, budget);
-        rowsRead += rows.length;
-        for (const row of rows) {
-          const id = eventId(row);
-          if (st.window.has(id)) continue;
-          publish.push({ row, id, createMs: timeuuidToMs(row.create_time) });
-        }
-        budget -= rows.length;
-        const last = rows.at(-1);
-        if (budget <= 0 && last) {
-          position = { kind: "row", uuid: last.create_time, ms: timeuuidToMs(last.create_time) };
-          cut = true;
-          break;
-        }
-      }
-      if (cut) backlog = true;
-      else if (upper > position.ms) position = { kind: "time", ms: upper };
-      nextPositions.set(st.shard, position);
-    }
+    // Shards are read concurrently, each with its share of the batch budget. While a backlog drains,
+    // the previous poll already started this fast read (prefetch) while its transaction committed.
+    const share = Math.max(1, Math.ceil(s.maxBatchRows / states.size));
+    const prefetched = await this.takePrefetch();
+    const results = await Promise.all(
+      [...states.values()].map(async (st) => {
+        const due = s.lateWindowMs > 0 && started - st.lastSweepAt >= s.lateSweepMs;
+        const late = due ? await this.sweepShard(st, share) : [];
+        const ahead = prefetched?.get(st.shard);
+        const fast = ahead
+          ? { ...ahead, rows: ahead.rows.filter((r) => !st.window.has(r.id)) }
+          : await this.fastReadShard(st, st.position, upper, share - late.length);
+        return {
+          ...fast,
+          rows: [...late, ...fast.rows],
+          swept: due,
+          lateRows: late.length,
+          rowsRead: fast.rowsRead + late.length,
+        };
+      }),
+    );
+    const publish = results.flatMap((r) => r.rows);
+    const nextPositions = new Map(results.map((r) => [r.shard, r.position]));
+    const swept = new Set(results.filter((r) => r.swept).map((r) => r.shard));
+    const rowsRead = results.reduce((n, r) => n + r.rowsRead, 0);
+    const lateRows = results.reduce((n, r) => n + r.lateRows, 0);
+    const backlog = results.some((r) => r.cut);
+    if (backlog) this.startPrefetch(states, nextPositions, share);
 
     // De-duplicate within the batch (a late row can be met by the sweep and the fast read in one poll).
     const unique = new Map(publish.map((p) => [p.id, p]));
@@ -229,9 +218,10 @@ export class CdcPollerSession {
       value: JSON.stringify(
         buildEnvelope({ row, keyspace: s.keyspace, table: s.table, writtenAtMs: createMs, nowMs: started }),
       ),
-      headers: { [EVENT_ID_HEADER]: id, [SHARD_HEADER]: String(row.shard) },
+      headers: { [EVENT_ID_HEADER]: id },
     }));
 
+    const readDone = this.clock();
     const checkpointDue = messages.length > 0 || started - this.lastCheckpointAt >= s.idleCheckpointMs;
     if (checkpointDue) {
       const seq = this.seq + 1;
@@ -244,12 +234,14 @@ export class CdcPollerSession {
       } catch (err) {
         // Outcome unknown: forget the in-memory state; the next poll fences, reloads and rebuilds from Kafka.
         this.states = undefined;
+        this.prefetch = undefined;
         throw err;
       }
       this.seq = seq;
       this.lastCheckpointAt = started;
     }
 
+    const publishDone = this.clock();
     // Committed (or nothing to commit): advance in-memory state.
     for (const p of unique.values()) {
       const st = states.get(p.row.shard);
@@ -278,10 +270,101 @@ export class CdcPollerSession {
       checkpointWritten: checkpointDue,
       backlog,
       durationMs: this.clock() - started,
+      readMs: readDone - started,
+      publishMs: publishDone - readDone,
       eventLagMs: Number.isFinite(oldestTs) ? started - oldestTs : undefined,
       ingestLagMs: Number.isFinite(oldestCreate) ? started - oldestCreate : undefined,
       positions: Object.fromEntries([...states.values()].map((st) => [st.shard, st.position.ms])),
     };
+  }
+
+  /** Sweep (late rows) and fast read (new rows) of one shard, at most `budget` rows. Reads only. */
+  /** Look-back sweep of one shard: rows that became visible after the cursor passed them (within the bound). */
+  private async sweepShard(st: ShardState, budget: number): Promise<PendingRow[]> {
+    const s = this.settings;
+    const out: PendingRow[] = [];
+    const to = st.position.ms;
+    const from = to - s.lateWindowMs;
+    for (const bucket of bucketsBetween(from + 1, to, s.bucketMs)) {
+      if (out.length >= budget) break;
+      const ids = await this.lake.idsBetween(bucket, st.shard, from, to);
+      const missing = ids
+        .map((r) => r.createTime)
+        .filter((u) => !st.window.has(eventId({ bucket, shard: st.shard, create_time: u })));
+      if (missing.length === 0) continue;
+      const rows = await this.lake.rowsByIds(bucket, st.shard, missing.slice(0, budget - out.length));
+      for (const row of rows) out.push({ row, id: eventId(row), createMs: timeuuidToMs(row.create_time) });
+    }
+    return out;
+  }
+
+  /** Fast read of one shard: rows after `from`, bucket by bucket, at most `budget` rows. */
+  private async fastReadShard(
+    st: ShardState,
+    from: ShardPosition,
+    upper: number,
+    budget: number,
+  ): Promise<ShardRead> {
+    const s = this.settings;
+    const out: ShardRead = {
+      shard: st.shard,
+      rows: [],
+      position: from,
+      cut: false,
+      swept: false,
+      rowsRead: 0,
+      lateRows: 0,
+    };
+    let position = from;
+    for (const bucket of bucketsBetween(position.ms, upper, s.bucketMs)) {
+      if (budget <= 0) {
+        out.cut = true;
+        break;
+      }
+      const after = position.kind === "row" ? { cursor: position.uuid } : { afterMs: position.ms };
+      const rows = await this.lake.readAfter(bucket, st.shard, after, upper, budget);
+      out.rowsRead += rows.length;
+      for (const row of rows) {
+        const id = eventId(row);
+        if (!st.window.has(id)) out.rows.push({ row, id, createMs: timeuuidToMs(row.create_time) });
+      }
+      budget -= rows.length;
+      const last = rows.at(-1);
+      if (budget <= 0 && last) {
+        position = { kind: "row", uuid: last.create_time, ms: timeuuidToMs(last.create_time) };
+        out.cut = true;
+        break;
+      }
+    }
+    if (!out.cut && upper > position.ms) position = { kind: "time", ms: upper };
+    out.position = position;
+    return out;
+  }
+
+  /** Starts reading the next batch (fast read only, from the positions this batch will commit). */
+  private startPrefetch(
+    states: Map<number, ShardState>,
+    from: Map<number, ShardPosition>,
+    share: number,
+  ): void {
+    const upper = this.clock() - this.settings.settleMs;
+    const promise = Promise.all(
+      [...states.values()].map((st) =>
+        this.fastReadShard(st, from.get(st.shard) ?? st.position, upper, share),
+      ),
+    ).then(
+      (reads) => new Map(reads.map((r) => [r.shard, r])),
+      () => undefined, // a failed prefetch is simply redone by the next poll
+    );
+    this.prefetch = { states, promise };
+  }
+
+  /** The prefetched next batch, if it was started from the state that is current now. */
+  private async takePrefetch(): Promise<Map<number, ShardRead> | undefined> {
+    const p = this.prefetch;
+    this.prefetch = undefined;
+    if (!p || p.states !== this.states) return undefined;
+    return p.promise;
   }
 
   /**

@@ -26,7 +26,13 @@ export function createPoller(config: Config, log: Log, hooks: SessionHooks = {})
   const dataTopic = trackingTopic(config.cassandra.keyspace);
   const checkpointTopic = cdcCheckpointTopic(config.cassandra.keyspace);
   const transactionalId = pollerTransactionalId(config);
-  const publisher = new TransactionalPublisher(kafka, transactionalId, dataTopic, checkpointTopic);
+  const publisher = new TransactionalPublisher(
+    kafka,
+    transactionalId,
+    dataTopic,
+    checkpointTopic,
+    config.kafka.compression,
+  );
   const restartScanMarginMs = 5_000 + config.cdc.settleMs;
   const changeLog: ChangeLog = {
     connect: () => publisher.connect(),

@@ -1,0 +1,272 @@
+import { describe, expect, it } from "vitest";
+import { microsToDecimal } from "../../lib/core/aggregation.js";
+import { type KafkaRecord, type TopicPartition, topicPartitionKey } from "../../lib/core/kafka-record.js";
+import { hourBucketer } from "../../lib/core/time-bucket.js";
+import type { TrackingRow } from "../../lib/core/tracking-row.js";
+import { TransactionConflictError, TransientError } from "../../lib/errors.js";
+import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
+import { type ApplyBatchOptions, createApplyBatch } from "../../lib/use-cases/apply-batch.js";
+import type {
+  DeadLetter,
+  JobCompanyLookup,
+  LedgerPosition,
+  Warehouse,
+  WarehouseRow,
+  WarehouseTx,
+} from "../../lib/use-cases/apply-batch-ports.js";
+import { cachedJobCompanies } from "../../lib/use-cases/cached-job-companies.js";
+import { mskEvent, mskRecord, recordsOf, trackingRow } from "../support/aggregator-fixtures.js";
+
+/** In-memory warehouse with transactional semantics (state copied on begin, kept on commit only). */
+interface State {
+  ledger: Map<string, number>;
+  processed: Set<string>;
+  facts: Map<string, { clicks: number; spend: bigint; conversion: number; company: number | null }>;
+  deadLetters: Map<string, DeadLetter>;
+}
+
+class FakeWarehouse implements Warehouse {
+  state: State = { ledger: new Map(), processed: new Set(), facts: new Map(), deadLetters: new Map() };
+  failNextTransactions: Array<() => Error> = [];
+  transactions = 0;
+
+  async ensureLedger(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const p of partitions)
+      if (!this.state.ledger.has(topicPartitionKey(p))) this.state.ledger.set(topicPartitionKey(p), -1);
+  }
+
+  async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
+    this.transactions++;
+    const s = this.state;
+    const copy: State = {
+      ledger: new Map(s.ledger),
+      processed: new Set(s.processed),
+      facts: new Map([...s.facts].map(([k, v]) => [k, { ...v }])),
+      deadLetters: new Map(s.deadLetters),
+    };
+    const tx: WarehouseTx = {
+      lockLedger: async (ps) =>
+        new Map(ps.map((p) => [topicPartitionKey(p), copy.ledger.get(topicPartitionKey(p)) ?? -1])),
+      claimEventIds: async (ids) => {
+        const already = new Set(ids.filter((i) => copy.processed.has(i)));
+        for (const i of ids) copy.processed.add(i);
+        return already;
+      },
+      upsertAggregates: async (rows: readonly WarehouseRow[]) => {
+        for (const r of rows) {
+          const k = `${r.jobId}|${r.dates}|${r.hours}|${r.publisherId}|${r.campaignId}|${r.groupId}`;
+          const f = copy.facts.get(k) ?? { clicks: 0, spend: 0n, conversion: 0, company: null };
+          f.clicks += r.clicks;
+          f.spend += r.spendMicros;
+          f.conversion += r.conversion;
+          f.company = r.companyId ?? f.company;
+          copy.facts.set(k, f);
+        }
+      },
+      insertDeadLetters: async (ls) => {
+        for (const l of ls) {
+          const k = `${l.topic}|${l.partition}|${l.offset}`;
+          if (!copy.deadLetters.has(k)) copy.deadLetters.set(k, l);
+        }
+      },
+      advanceLedger: async (ps: readonly LedgerPosition[]) => {
+        for (const p of ps) {
+          const k = topicPartitionKey(p);
+          copy.ledger.set(k, Math.max(copy.ledger.get(k) ?? -1, p.offset));
+        }
+      },
+    };
+    const result = await work(tx);
+    const failure = this.failNextTransactions.shift();
+    if (failure) throw failure(); // fails at commit: nothing of `copy` is kept
+    this.state = copy;
+    return result;
+  }
+
+  async pruneProcessedEvents(): Promise<number> {
+    return 0;
+  }
+
+  totalClicks(): number {
+    return [...this.state.facts.values()].reduce((a, f) => a + f.clicks, 0);
+  }
+}
+
+const noJobs: JobCompanyLookup = { companyIds: async () => new Map() };
+const OPTIONS: ApplyBatchOptions = {
+  dedupByEventId: true,
+  dedupWindowHours: 24,
+  maxRecordBytes: 1024 * 1024,
+  retry: { maxAttempts: 4, baseMs: 1, capMs: 5 },
+};
+
+function setup(options: Partial<ApplyBatchOptions> = {}, jobs: JobCompanyLookup = noJobs) {
+  const warehouse = new FakeWarehouse();
+  const apply = createApplyBatch({
+    warehouse,
+    jobs,
+    bucketer: hourBucketer("UTC"),
+    options: { ...OPTIONS, ...options },
+    sleep: async () => undefined,
+  });
+  const run = (records: ReturnType<typeof mskRecord>[]) => apply(decodeKafkaEvent(mskEvent(records)).records);
+  return { warehouse, run };
+}
+
+const clicks = (n: number, over: Partial<TrackingRow> = {}) =>
+  Array.from({ length: n }, () => trackingRow({ custom_track: "click", ...over }));
+
+describe("apply batch (exactly-once logic, in-memory warehouse)", () => {
+  it("applies a batch and skips it entirely when redelivered", async () => {
+    const { warehouse, run } = setup();
+    const batch = recordsOf("t", 0, 0, clicks(10));
+    const first = await run(batch);
+    expect(first).toMatchObject({ recordsIn: 10, applied: 10, skippedReplays: 0, rowsUpserted: 1 });
+    const again = await run(batch);
+    expect(again).toMatchObject({ applied: 0, skippedReplays: 10 });
+    expect(warehouse.totalClicks()).toBe(10);
+    expect(warehouse.state.ledger.get(topicPartitionKey({ topic: "t", partition: 0 }))).toBe(9);
+  });
+
+  it("applies only the new part of an overlapping batch", async () => {
+    const { warehouse, run } = setup({ dedupByEventId: false });
+    const rows = clicks(10);
+    await run(recordsOf("t", 0, 100, rows.slice(0, 6)));
+    const s = await run(recordsOf("t", 0, 100, rows));
+    expect(s).toMatchObject({ applied: 4, skippedReplays: 6 });
+    expect(warehouse.totalClicks()).toBe(10);
+  });
+
+  it("with the guard on, counts events re-sent at new offsets once; with it off, twice", async () => {
+    const rows = clicks(5);
+    for (const [dedupByEventId, expected] of [
+      [true, 5],
+      [false, 10],
+    ] as const) {
+      const { warehouse, run } = setup({ dedupByEventId });
+      await run(recordsOf("t", 0, 0, rows));
+      const s = await run(recordsOf("t", 0, 50, rows));
+      expect(s.skippedDuplicates).toBe(dedupByEventId ? 5 : 0);
+      expect(warehouse.totalClicks()).toBe(expected);
+    }
+  });
+
+  it("de-duplicates an event repeated inside one batch", async () => {
+    const { warehouse, run } = setup();
+    const [row] = clicks(1);
+    const s = await run(recordsOf("t", 0, 0, [row as TrackingRow, row as TrackingRow]));
+    expect(s).toMatchObject({ applied: 1, skippedDuplicates: 1 });
+    expect(warehouse.totalClicks()).toBe(1);
+  });
+
+  it("dead-letters bad records once and applies the good ones", async () => {
+    const { warehouse, run } = setup();
+    const batch = [
+      ...recordsOf("t", 0, 0, clicks(3)),
+      mskRecord({ topic: "t", partition: 0, offset: 3, value: "{not json" }),
+      mskRecord({ topic: "t", partition: 0, offset: 4, value: new Uint8Array([0xff, 0xfe]) }),
+    ];
+    expect(await run(batch)).toMatchObject({ applied: 3, deadLettered: 2 });
+    expect(await run(batch)).toMatchObject({ applied: 0, deadLettered: 0, skippedReplays: 5 });
+    expect([...warehouse.state.deadLetters.values()].map((d) => d.reasonCode).sort()).toEqual([
+      "invalid_json",
+      "invalid_utf8",
+    ]);
+  });
+
+  it("retries the whole transaction after a lock conflict, without double counting", async () => {
+    const { warehouse, run } = setup();
+    warehouse.failNextTransactions.push(
+      () => new TransactionConflictError("deadlock", { sqlErrno: 1213 }),
+      () => new TransactionConflictError("lock wait", { sqlErrno: 1205 }),
+    );
+    const s = await run(recordsOf("t", 0, 0, clicks(4)));
+    expect(s.attempts).toBe(3);
+    expect(warehouse.totalClicks()).toBe(4);
+  });
+
+  it("gives up after the configured attempts and throws a TransientError with nothing applied", async () => {
+    const { warehouse, run } = setup({ retry: { maxAttempts: 2, baseMs: 1, capMs: 1 } });
+    warehouse.failNextTransactions.push(
+      () => new TransactionConflictError("deadlock", { sqlErrno: 1213 }),
+      () => new TransactionConflictError("deadlock", { sqlErrno: 1213 }),
+    );
+    await expect(run(recordsOf("t", 0, 0, clicks(4)))).rejects.toBeInstanceOf(TransientError);
+    expect(warehouse.transactions).toBe(2);
+    expect(warehouse.totalClicks()).toBe(0);
+  });
+
+  it("does not retry a connection failure itself (the event source mapping redelivers)", async () => {
+    const { warehouse, run } = setup();
+    warehouse.failNextTransactions.push(() => new TransientError("connection lost"));
+    await expect(run(recordsOf("t", 0, 0, clicks(2)))).rejects.toThrow("connection lost");
+    expect(warehouse.transactions).toBe(1);
+    expect(await run(recordsOf("t", 0, 0, clicks(2)))).toMatchObject({ applied: 2 });
+  });
+
+  it("enriches with company ids through the cache, one lookup for the misses only", async () => {
+    const asked: number[][] = [];
+    const source: JobCompanyLookup = {
+      companyIds: async (ids) => {
+        asked.push([...ids]);
+        return new Map(ids.filter((i) => i !== 3).map((i) => [i, i * 100]));
+      },
+    };
+    let now = 0;
+    const jobs = cachedJobCompanies(source, {
+      ttlMs: 1_000,
+      negativeTtlMs: 10,
+      maxEntries: 100,
+      clock: () => now,
+    });
+    const { warehouse, run } = setup({}, jobs);
+    const rows = [1, 2, 3].map((job_id) => trackingRow({ job_id }));
+    await run(recordsOf("t", 0, 0, rows));
+    await run(
+      recordsOf(
+        "t",
+        0,
+        3,
+        [1, 2].map((job_id) => trackingRow({ job_id })),
+      ),
+    );
+    now = 100; // negative entry for job 3 expired, positive ones still cached
+    await run(
+      recordsOf(
+        "t",
+        0,
+        5,
+        [1, 3].map((job_id) => trackingRow({ job_id })),
+      ),
+    );
+    expect(asked).toEqual([[1, 2, 3], [3]]);
+    const companies = [...warehouse.state.facts.entries()].map(([k, f]): [number, number | null] => [
+      Number(k.split("|")[0]),
+      f.company,
+    ]);
+    expect(new Map(companies)).toEqual(
+      new Map([
+        [1, 100],
+        [2, 200],
+        [3, null],
+      ]),
+    );
+  });
+
+  it("reports freshness from the oldest applied event time", async () => {
+    const warehouse = new FakeWarehouse();
+    const now = Date.UTC(2025, 0, 1, 12, 0, 10);
+    const apply = createApplyBatch({
+      warehouse,
+      jobs: noJobs,
+      bucketer: hourBucketer("UTC"),
+      options: OPTIONS,
+      clock: () => now,
+    });
+    const rows = [trackingRow({ ts: now - 5_000 }), trackingRow({ ts: now - 2_000 })];
+    const records: KafkaRecord[] = decodeKafkaEvent(mskEvent(recordsOf("t", 0, 0, rows))).records;
+    const s = await apply(records);
+    expect(s.freshnessMs).toBe(5_000);
+    expect(microsToDecimal([...warehouse.state.facts.values()][0]?.spend ?? 0n)).toBe("0.200000");
+  });
+});
