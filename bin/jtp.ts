@@ -3,6 +3,8 @@ import { Command } from "commander";
 import { migrateAll } from "../infra/cli/migrate-command.js";
 import { pollCommand } from "../infra/cli/poll-command.js";
 import { installServers, serverStatus, startServers, stopServers } from "../infra/cli/servers-commands.js";
+import { startCommand } from "../infra/cli/start-command.js";
+import { statusCommand } from "../infra/cli/status-command.js";
 import { PipelineError } from "../lib/errors.js";
 
 const program = new Command("jtp").description(
@@ -52,6 +54,51 @@ program
   .action(async (o: { duration: string; invocation: string }) =>
     pollCommand(Number(o.duration), Number(o.invocation)),
   );
+
+program
+  .command("start")
+  .description(
+    "the main job: servers, migrations, serverless offline, poller, event source mapping bridge, generator, live status",
+  )
+  .option("--rate <events/s>", "generator rate", "200")
+  .option("--duration <seconds>", "stop after this many seconds (0 = until Ctrl-C)", "0")
+  .option("--no-generator", "do not generate events (process what arrives)")
+  .option("--external", "use external servers only (same as JTP_LOCAL_SERVERS=none)")
+  .option("--keep-servers", "leave the local servers running afterwards")
+  .option("--late-fraction <0..1>", "fraction of events written late (out of order)", "0.01")
+  .option("--late-ms <ms>", "how late those events are (inside CDC_LATE_WINDOW_MS by default)", "3000")
+  .option("--batch-size <n>", "records per aggregator invocation (1..10000)", "100")
+  .option("--batching-window <ms>", "event source mapping batching window (0..300000)", "500")
+  .action(
+    async (o: {
+      rate: string;
+      duration: string;
+      generator: boolean;
+      external?: boolean;
+      keepServers?: boolean;
+      lateFraction: string;
+      lateMs: string;
+      batchSize: string;
+      batchingWindow: string;
+    }) =>
+      startCommand({
+        rate: Number(o.rate),
+        durationSec: Number(o.duration),
+        generator: o.generator,
+        external: o.external === true,
+        stopServers: o.keepServers !== true,
+        lateFraction: Number(o.lateFraction),
+        lateMs: Number(o.lateMs),
+        batchSize: Number(o.batchSize),
+        batchingWindowMs: Number(o.batchingWindow),
+      }),
+  );
+
+program
+  .command("status")
+  .description("latest hours in the warehouse and pipeline health (read-only account)")
+  .option("--hours <n>", "how many hours to show", "6")
+  .action(async (o: { hours: string }) => statusCommand(Number(o.hours)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);

@@ -1,4 +1,4 @@
-import { loadConfig } from "../../lib/config/index.js";
+import { type Config, loadConfig } from "../../lib/config/index.js";
 import { migrateCassandra } from "../migrate/migrate-cassandra.js";
 import { migrateKafka } from "../migrate/migrate-kafka.js";
 import { migrateMysql } from "../migrate/migrate-mysql.js";
@@ -6,8 +6,7 @@ import { migrateMysql } from "../migrate/migrate-mysql.js";
 const log = (line: string) => console.log(`[migrate] ${line}`);
 
 /** Idempotent: Cassandra keyspace/table, MySQL versioned migrations + accounts, Kafka topics. */
-export async function migrateAll(): Promise<void> {
-  const config = loadConfig();
+export async function migrateAll(config: Config = loadConfig()): Promise<void> {
   const started = Date.now();
   const [cql, sql, topics] = await Promise.all([
     migrateCassandra(config, log),

@@ -1,0 +1,130 @@
+import type { Pool } from "mysql2/promise";
+import { type CassandraClient, createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
+import { TrackingWriter } from "../../lib/adapters/cassandra/tracking-writer.js";
+import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
+import { seedDimensions } from "../../lib/adapters/mysql/dimension-seeder.js";
+import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
+import type { Config } from "../../lib/config/index.js";
+import { buildCatalogue, type Catalogue } from "../../lib/core/generator/tracking-event-factory.js";
+import { trackingTopic } from "../../lib/schema-names.js";
+import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import { companyOf } from "../../lib/use-cases/generate/run-generator.js";
+import { migrateAll } from "../cli/migrate-command.js";
+import { selectServers } from "../servers/registry.js";
+import { KafkaEsmBridge } from "./kafka-esm-bridge.js";
+import { lambdaInvoker } from "./lambda-invoker.js";
+import { LocalScheduler } from "./local-scheduler.js";
+import {
+  OFFLINE_LAMBDA_ENDPOINT,
+  offlineFunctionName,
+  startServerlessOffline,
+} from "./serverless-offline-process.js";
+
+export interface LocalPipelineOptions {
+  /** Records per aggregator invocation (AWS default 100, max 10,000). */
+  readonly batchSize: number;
+  /** Batching window of the local event source mapping, ms (AWS default 500; 0 = none). */
+  readonly batchingWindowMs: number;
+  readonly jobs: number;
+}
+
+/**
+ * The whole pipeline on this machine: local servers (if configured), migrations, dimension seed,
+ * serverless-offline running both functions, the schedule stand-in invoking the poller, and the
+ * Kafka event-source-mapping bridge invoking the aggregator. Stops exactly what it started.
+ */
+export class LocalPipeline {
+  readonly catalogue: Catalogue;
+  scheduler: LocalScheduler | undefined;
+  bridge: KafkaEsmBridge | undefined;
+  warehouse: WarehouseStatus | undefined;
+  private offline: { stop: () => Promise<void>; logFile: string } | undefined;
+  private startedServers: string[] = [];
+  private readerPool: Pool | undefined;
+  private lakeClient: CassandraClient | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly options: LocalPipelineOptions,
+    private readonly log: Log,
+    private readonly say: (line: string) => void,
+  ) {
+    this.catalogue = buildCatalogue(options.jobs);
+  }
+
+  get offlineLog(): string | undefined {
+    return this.offline?.logFile;
+  }
+
+  async start(env: NodeJS.ProcessEnv): Promise<void> {
+    const c = this.config;
+    if (c.localServers.length > 0) {
+      const servers = selectServers(c, []);
+      for (const s of servers) await s.install(this.say);
+      const results = await Promise.all(servers.map((s) => s.start(this.say)));
+      this.startedServers = results.filter((r) => !r.alreadyRunning).map((r) => r.name);
+      this.say(
+        `servers: ${results.map((r) => `${r.name} ${r.alreadyRunning ? "(already running)" : `started in ${(r.startMs / 1000).toFixed(1)} s`}`).join(", ")}`,
+      );
+    } else {
+      this.say("servers: external (JTP_LOCAL_SERVERS=none)");
+    }
+    await migrateAll(c);
+    const writer = createMysqlPool(c, c.mysql.writer);
+    await seedDimensions(writer, this.catalogue, companyOf);
+    await writer.end();
+    this.say(
+      `dimensions: ${this.catalogue.jobs.length} jobs, ${this.catalogue.publisherIds.length} publishers seeded`,
+    );
+    this.readerPool = createMysqlPool(c, c.mysql.reader);
+    this.warehouse = new WarehouseStatus(this.readerPool);
+
+    const offline = await startServerlessOffline(c.stateDir, env);
+    this.offline = offline;
+    this.say(`serverless offline: functions on ${OFFLINE_LAMBDA_ENDPOINT} (log ${offline.logFile})`);
+    const invoker = lambdaInvoker(OFFLINE_LAMBDA_ENDPOINT);
+    this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log);
+    this.scheduler.start();
+    this.bridge = new KafkaEsmBridge(
+      createKafka(c, "-esm-bridge"),
+      invoker,
+      {
+        topic: trackingTopic(c.cassandra.keyspace),
+        functionName: offlineFunctionName("aggregator"),
+        groupId: `jtp-esm-aggregator-${c.cassandra.keyspace}`,
+        bootstrapServers: c.kafka.brokers,
+        batchSize: this.options.batchSize,
+        batchingWindowMs: this.options.batchingWindowMs,
+        maxRetries: -1,
+        startFromEarliest: true,
+      },
+      this.log,
+    );
+    await this.bridge.start();
+    this.say(
+      `event source mapping bridge: batch size ${this.options.batchSize}, batching window ${this.options.batchingWindowMs} ms`,
+    );
+  }
+
+  /** A lake writer for the generator (same client for the whole run). */
+  lakeWriter(): TrackingWriter {
+    this.lakeClient ??= createCassandraClient(this.config);
+    return new TrackingWriter(
+      this.lakeClient,
+      this.config.cassandra.shards,
+      this.config.cassandra.bucketSeconds * 1000,
+    );
+  }
+
+  async stop(stopServers: boolean): Promise<void> {
+    await this.scheduler?.stop();
+    await this.bridge?.stop();
+    await this.offline?.stop();
+    await this.readerPool?.end().catch(() => undefined);
+    await this.lakeClient?.shutdown().catch(() => undefined);
+    if (stopServers && this.startedServers.length > 0) {
+      await Promise.all(selectServers(this.config, this.startedServers).map((s) => s.stop(this.say)));
+    }
+  }
+}
