@@ -79,7 +79,8 @@ async function runPhase(guard: boolean, lanes: number, dir: string, worker: stri
       preload: lanes > 1,
     };
     const child = fork(worker, [], {
-      execArgv: [`--max-old-space-size=${HEAP_MIB}`, ...EXTRA_FLAGS],
+      // concurrent workers hold their pre-loaded events too: their memory is not measured
+      execArgv: [`--max-old-space-size=${lanes === 1 ? HEAP_MIB : Math.max(HEAP_MIB, 768)}`, ...EXTRA_FLAGS],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const next = () =>

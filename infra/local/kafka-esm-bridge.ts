@@ -78,8 +78,12 @@ export class KafkaEsmBridge {
           const event = buildMskEvent(s.bootstrapServers, batch.topic, batch.partition, chunk);
           await this.invokeWithRetry(event, chunk.length, batch.partition, heartbeat, isRunning);
           const last = chunk.at(-1);
-          if (last) resolveOffset(last.offset);
-          await commitOffsetsIfNecessary();
+          if (!last) continue;
+          resolveOffset(last.offset);
+          // Commit exactly what succeeded (autoCommit is off, so commitOffsetsIfNecessary would not).
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+          ]);
         }
       },
     });

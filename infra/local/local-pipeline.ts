@@ -39,7 +39,9 @@ export class LocalPipeline {
   scheduler: LocalScheduler | undefined;
   bridge: KafkaEsmBridge | undefined;
   warehouse: WarehouseStatus | undefined;
-  private offline: { stop: () => Promise<void>; logFile: string } | undefined;
+  private offline:
+    | { stop: () => Promise<void>; logFile: string; child: { pid?: number | undefined } }
+    | undefined;
   private startedServers: string[] = [];
   private readerPool: Pool | undefined;
   private lakeClient: CassandraClient | undefined;
@@ -51,6 +53,11 @@ export class LocalPipeline {
     private readonly say: (line: string) => void,
   ) {
     this.catalogue = buildCatalogue(options.jobs);
+  }
+
+  /** Pid of the serverless-offline process (both functions run in its worker threads). */
+  get offlinePid(): number | undefined {
+    return this.offline?.child.pid;
   }
 
   get offlineLog(): string | undefined {

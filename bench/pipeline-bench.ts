@@ -1,0 +1,147 @@
+/**
+ * End-to-end benchmark (a script, not a test): the whole local pipeline (servers, serverless offline
+ * with both functions, the event source mapping bridge, the schedule stand-in) at increasing offered
+ * rates. Prints, per step: offered and sustained rate, backlog growth, freshness p50/p95/p99
+ * (Cassandra write → counted in MySQL), and CPU (% of one core) and RSS of every component.
+ * Usage: npm run bench -- [--rates 500,2000,5000,10000] [--step 30] [--batch-size 500] [--batching-window 100]
+ * Uses a throw-away keyspace and database, so it never touches the main job's data.
+ */
+
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { LocalPipeline } from "../infra/local/local-pipeline.js";
+import { ensureLocalSecrets } from "../infra/servers/local-secrets.js";
+import { livePid } from "../infra/servers/supervisor.js";
+import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
+import { powertoolsLog } from "../lib/adapters/logging/powertools-log.js";
+import { createMysqlPool } from "../lib/adapters/mysql/connection.js";
+import { loadConfig } from "../lib/config/index.js";
+import { CountWatermarkFreshness } from "../lib/core/metrics/count-watermark-freshness.js";
+import { runGenerator } from "../lib/use-cases/generate/run-generator.js";
+import { cpuSeconds, rssMiB } from "./process-usage.js";
+
+const argv = process.argv;
+const opt = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i > 0 ? (argv[i + 1] ?? fallback) : fallback;
+};
+const rates = opt("rates", "500,1000,2000,5000,10000").split(",").map(Number);
+const stepSec = Number(opt("step", "30"));
+const batchSize = Number(opt("batch-size", "500"));
+const windowMs = Number(opt("batching-window", "100"));
+const say = (s: string) => console.log(`[bench] ${s}`);
+
+async function main(): Promise<void> {
+  const name = `jtp_bench_${Date.now().toString(36)}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CASSANDRA_KEYSPACE: name,
+    MYSQL_DATABASE: name,
+    CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
+    POWERTOOLS_LOG_LEVEL: "WARN",
+  };
+  const first = loadConfig(env);
+  if (first.localServers.includes("mariadb")) ensureLocalSecrets(first.stateDir);
+  const config = loadConfig(env);
+  const pipeline = new LocalPipeline(
+    config,
+    { batchSize, batchingWindowMs: windowMs, jobs: 2_000 },
+    powertoolsLog(new Logger({ serviceName: "jtp-bench", logLevel: "WARN" })),
+    say,
+  );
+  await pipeline.start(env);
+  const pids: Record<string, number | undefined> = {
+    cassandra: livePid(path.join(config.stateDir, "cassandra", "cassandra.pid")),
+    kafka: livePid(path.join(config.stateDir, "kafka", "kafka.pid")),
+    mariadb: livePid(path.join(config.stateDir, "mariadb", "mariadb.pid")),
+    "functions (offline)": pipeline.offlinePid,
+    "generator+bridge": process.pid,
+  };
+  const writer = pipeline.lakeWriter();
+  const rows: string[] = [];
+  const header = `| offered ev/s | sustained ev/s | backlog growth | fresh p50 | p95 | p99 | ${Object.keys(
+    pids,
+  )
+    .map((k) => `${k} CPU% / RSS MiB`)
+    .join(" | ")} |`;
+  let appliedBefore = (await pipeline.warehouse?.totals())?.events ?? 0;
+  let writtenTotal = 0;
+  const freshness = new CountWatermarkFreshness();
+  try {
+    await sleep(3_000); // let the first poller invocation rebuild its state
+    for (const rate of rates) {
+      say(`step: ${rate} events/s for ${stepSec} s`);
+      freshness.resetSamples();
+      const cpu0 = Object.fromEntries(
+        Object.entries(pids).map(([k, p]) => [k, p ? cpuSeconds(p) : undefined]),
+      );
+      const t0 = Date.now();
+      const watching = (async () => {
+        while (Date.now() - t0 < stepSec * 1000 + 200) {
+          const t = await pipeline.warehouse?.totals();
+          if (t) freshness.recordApplied(t.events, Date.now());
+          await sleep(100);
+        }
+      })();
+      const backlogStart = writtenTotal - appliedBefore;
+      const stats = await runGenerator(writer, pipeline.catalogue, {
+        rate,
+        count: 0,
+        durationMs: stepSec * 1000,
+        lateFraction: 0,
+        lateMs: 0,
+        seed: rate,
+        onWritten: (batch, at) => freshness.recordWritten(batch.length, at),
+      });
+      await watching;
+      const seconds = (Date.now() - t0) / 1000;
+      writtenTotal += stats.written;
+      const appliedNow = (await pipeline.warehouse?.totals())?.events ?? 0;
+      const sustained = Math.round((appliedNow - appliedBefore) / seconds);
+      const backlogEnd = writtenTotal - appliedNow;
+      appliedBefore = appliedNow;
+      const usage = Object.entries(pids).map(([k, p]) => {
+        const c1 = p ? cpuSeconds(p) : undefined;
+        const c0 = cpu0[k];
+        const pct = c1 !== undefined && c0 !== undefined ? Math.round(((c1 - c0) / seconds) * 100) : "-";
+        return `${pct} / ${p ? (rssMiB(p) ?? "-") : "-"}`;
+      });
+      const f = (p: number) =>
+        freshness.percentile(p) === undefined ? "-" : `${freshness.percentile(p)} ms`;
+      const row = `| ${Math.round(stats.written / (stats.elapsedMs / 1000))} | ${sustained} | ${backlogEnd - backlogStart} | ${f(50)} | ${f(95)} | ${f(99)} | ${usage.join(" | ")} |`;
+      rows.push(row);
+      say(row);
+      // Drain before the next step so each step starts without backlog.
+      const drainUntil = Date.now() + 60_000;
+      while (Date.now() < drainUntil) {
+        const t = await pipeline.warehouse?.totals();
+        if ((t?.events ?? 0) >= writtenTotal) break;
+        await sleep(250);
+      }
+      appliedBefore = (await pipeline.warehouse?.totals())?.events ?? appliedBefore;
+    }
+  } finally {
+    await pipeline.stop(false);
+    const admin = createMysqlPool(config, config.mysql.admin, { withoutDatabase: true });
+    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.end();
+    const c = createCassandraClient(config, { withKeyspace: false });
+    await c.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+    await c.shutdown();
+  }
+  console.log(
+    `\nbatch size ${batchSize}, batching window ${windowMs} ms, ${stepSec} s per step, 2 cores, every server co-located\n`,
+  );
+  console.log(header);
+  console.log(`|${"---|".repeat(6 + Object.keys(pids).length)}`);
+  for (const r of rows) console.log(r);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

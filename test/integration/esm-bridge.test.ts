@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { MSKEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
+import type { Invoker } from "../../infra/local/lambda-invoker.js";
+import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import { testConfig, uniqueName } from "./support/config.js";
+
+const config = testConfig();
+const kafka = createKafka(config, "-bridge-test");
+const admin = kafka.admin();
+const quiet: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+beforeAll(async () => {
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+describe("local Kafka event source mapping bridge (real Kafka, recording function)", () => {
+  it("delivers MSK-shaped batches in per-partition order, retries a failed batch whole, commits only after success", async () => {
+    const topic = uniqueName("jtp_bridge");
+    const groupId = uniqueName("g");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 300 }, (_, i) => ({ key: `job-${i % 50}`, value: `m${i}` })),
+    });
+    await producer.disconnect();
+
+    const delivered: Array<{ partition: number; offsets: number[] }> = [];
+    let calls = 0;
+    const invoker: Invoker = {
+      async invoke(_fn, event) {
+        calls++;
+        const e = event as MSKEvent;
+        const [key, records] = Object.entries(e.records)[0] ?? ["", []];
+        expect(e.eventSource).toBe("aws:kafka");
+        expect(key).toMatch(new RegExp(`^${topic}-\\d$`));
+        if (calls <= 2) throw new Error("simulated function error");
+        delivered.push({ partition: records[0]?.partition ?? -1, offsets: records.map((r) => r.offset) });
+        return { ok: true };
+      },
+    };
+    const bridge = new KafkaEsmBridge(
+      kafka,
+      invoker,
+      {
+        topic,
+        functionName: "fn",
+        groupId,
+        bootstrapServers: config.kafka.brokers,
+        batchSize: 40,
+        batchingWindowMs: 0,
+        maxRetries: -1,
+        startFromEarliest: true,
+      },
+      quiet,
+    );
+    await bridge.start();
+    const deadline = Date.now() + 30_000;
+    while (bridge.stats.records < 300 && Date.now() < deadline) await sleep(100);
+    await bridge.stop();
+
+    expect(bridge.stats.failures).toBe(2);
+    expect(bridge.stats.records).toBe(300);
+    expect(delivered.every((d) => d.offsets.length <= 40)).toBe(true);
+    for (const p of [0, 1, 2]) {
+      const offsets = delivered.filter((d) => d.partition === p).flatMap((d) => d.offsets);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b)); // in order
+      expect(new Set(offsets).size).toBe(offsets.length); // retried batches delivered once successfully
+    }
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const e of ends) {
+      const c = committed[0]?.partitions.find((x) => x.partition === e.partition);
+      expect(e.high === "0" ? ["-1", "0"] : [e.high]).toContain(c?.offset);
+    }
+  });
+});
