@@ -65,14 +65,7 @@ export class KafkaEsmBridge {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 16,
-      eachBatch: async ({
-        batch,
-        resolveOffset,
-        commitOffsetsIfNecessary,
-        heartbeat,
-        isRunning,
-        isStale,
-      }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (const chunk of splitForInvocation(batch.messages, s.batchSize)) {
           if (!isRunning() || isStale()) return;
           const event = buildMskEvent(s.bootstrapServers, batch.topic, batch.partition, chunk);
