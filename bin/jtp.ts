@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
 import { migrateAll } from "../infra/cli/migrate-command.js";
+import { backfillCommand, deadLettersCommand } from "../infra/cli/operations-commands.js";
 import { pollCommand } from "../infra/cli/poll-command.js";
 import { installServers, serverStatus, startServers, stopServers } from "../infra/cli/servers-commands.js";
 import { startCommand } from "../infra/cli/start-command.js";
@@ -99,6 +100,20 @@ program
   .description("latest hours in the warehouse and pipeline health (read-only account)")
   .option("--hours <n>", "how many hours to show", "6")
   .action(async (o: { hours: string }) => statusCommand(Number(o.hours)));
+
+program
+  .command("backfill-companies")
+  .description("fill events.company_id where the job dimension row arrived after the aggregates")
+  .action(async () => backfillCommand());
+
+program
+  .command("dead-letters")
+  .description("summarise and list dead-lettered records (reason, source topic-partition@offset)")
+  .option("--limit <n>", "how many to list", "20")
+  .option("--payload", "also print the start of each raw payload")
+  .action(async (o: { limit: string; payload?: boolean }) =>
+    deadLettersCommand(Number(o.limit), o.payload === true),
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);
