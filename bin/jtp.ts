@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
+import { localAwsCommand } from "../infra/cli/local-aws-command.js";
 import { migrateAll } from "../infra/cli/migrate-command.js";
 import { backfillCommand, deadLettersCommand } from "../infra/cli/operations-commands.js";
 import { pollCommand } from "../infra/cli/poll-command.js";
@@ -113,6 +114,20 @@ program
   .option("--payload", "also print the start of each raw payload")
   .action(async (o: { limit: string; payload?: boolean }) =>
     deadLettersCommand(Number(o.limit), o.payload === true),
+  );
+
+program
+  .command("local-aws")
+  .description("local schedule + Kafka event source mapping bridge against a running `serverless offline`")
+  .option("--batch-size <n>", "records per aggregator invocation (1..10000)", "100")
+  .option("--batching-window <ms>", "batching window (0..300000)", "500")
+  .option("--no-schedule", "do not invoke the poller")
+  .action(async (o: { batchSize: string; batchingWindow: string; schedule: boolean }) =>
+    localAwsCommand({
+      batchSize: Number(o.batchSize),
+      batchingWindowMs: Number(o.batchingWindow),
+      schedule: o.schedule,
+    }),
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {

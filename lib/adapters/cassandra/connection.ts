@@ -15,7 +15,7 @@ export function createCassandraClient(
     contactPoints: points.map((p) => p.host),
     localDataCenter: config.cassandra.localDataCenter,
     protocolOptions: { port },
-    socketOptions: { connectTimeout: 10_000, readTimeout: 30_000 },
+    socketOptions: { connectTimeout: 10_000, readTimeout: 12_000 },
     queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true },
   };
   if (options.withKeyspace !== false) clientOptions.keyspace = config.cassandra.keyspace;

@@ -1,0 +1,397 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
+import { TrackingWriter } from "../../lib/adapters/cassandra/tracking-writer.js";
+import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import { partitionOffsets, readTopicRanges } from "../../lib/adapters/kafka/topic-range-reader.js";
+import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
+import { seedDimensions } from "../../lib/adapters/mysql/dimension-seeder.js";
+import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
+import type { Config } from "../../lib/config/index.js";
+import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
+import { buildCatalogue } from "../../lib/core/generator/tracking-event-factory.js";
+import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
+import { trackingTopic } from "../../lib/schema-names.js";
+import { companyOf, runGenerator } from "../../lib/use-cases/generate/run-generator.js";
+import { migrateAll } from "../cli/migrate-command.js";
+import { lambdaInvoker } from "../local/lambda-invoker.js";
+import { buildMskEvent } from "../local/msk-event.js";
+import {
+  OFFLINE_LAMBDA_ENDPOINT,
+  offlineFunctionName,
+  startServerlessOffline,
+} from "../local/serverless-offline-process.js";
+import { PROJECT_ROOT } from "../servers/project-paths.js";
+import { localServer } from "../servers/registry.js";
+import {
+  type Comparison,
+  compareGrains,
+  grainsFromWarehouse,
+  totalEvents,
+  truthFromLake,
+} from "./ground-truth.js";
+import { poisonPayloads } from "./poison.js";
+
+export interface IntegrityOptions {
+  /** Seconds of generator load. Faults are spread over it. */
+  readonly loadSeconds: number;
+  readonly rate: number;
+  /** How long MariaDB stays down. */
+  readonly dbDownSeconds: number;
+  readonly lateWindowMs: number;
+  readonly quiescenceTimeoutSeconds: number;
+  readonly say: (line: string) => void;
+}
+
+export interface IntegrityReport {
+  readonly eventsGenerated: number;
+  readonly lateInsideBound: number;
+  readonly faults: string[];
+  readonly poisonInjected: number;
+  readonly deadLettered: number;
+  readonly deadLetterReasons: Record<string, number>;
+  readonly duplicateRecordsRedelivered: number;
+  readonly beyondBoundWritten: number;
+  readonly beyondBoundUnpublished: number;
+  readonly beyondBoundReported: number;
+  readonly comparison: Comparison;
+  readonly recoverySeconds: number | undefined;
+  readonly componentsCrashed: string[];
+}
+
+/**
+ * Runs the whole local pipeline under generator load while injecting faults, waits for quiescence and
+ * compares the warehouse with ground truth from Cassandra, grain by grain. Uses its own keyspace and
+ * database; the servers must be local (they get restarted).
+ */
+export async function runIntegrity(
+  base: Config,
+  env: NodeJS.ProcessEnv,
+  o: IntegrityOptions,
+): Promise<IntegrityReport> {
+  const config = base;
+  const say = o.say;
+  const faults: string[] = [];
+  const fault = (what: string) => {
+    faults.push(what);
+    say(`FAULT ${what}`);
+  };
+  await migrateAll(config);
+  const catalogue = buildCatalogue(500);
+  const writerPool = createMysqlPool(config, config.mysql.writer);
+  await seedDimensions(writerPool, catalogue, companyOf);
+  await writerPool.end();
+
+  // Components as separate processes, so each can be killed on its own. Logs of this run in their own folder.
+  const runDir = path.join(config.stateDir, "integrity", config.cassandra.keyspace);
+  let offline = await startServerlessOffline(runDir, env);
+  const spawnLocalAws = (): ChildProcess =>
+    spawn(
+      process.execPath,
+      ["--import", "tsx", "bin/jtp.ts", "local-aws", "--batch-size", "200", "--batching-window", "100"],
+      {
+        cwd: PROJECT_ROOT,
+        env,
+        stdio: ["ignore", "ignore", "ignore"],
+      },
+    );
+  let localAws = spawnLocalAws();
+  const crashed: string[] = [];
+
+  // Generator: a writer that survives Cassandra restarts (it retries the same rows: same primary key).
+  const cass = createCassandraClient(config);
+  const writer = new TrackingWriter(cass, config.cassandra.shards, config.cassandra.bucketSeconds * 1000);
+  const sink = {
+    prepare: writer.prepare.bind(writer),
+    write: async (rows: readonly TrackingRow[]) => {
+      for (;;) {
+        try {
+          await writer.write(rows);
+          return;
+        } catch {
+          await sleep(500);
+        }
+      }
+    },
+  };
+  const stopGen = new AbortController();
+  const generating = runGenerator(sink, catalogue, {
+    rate: o.rate,
+    count: 0,
+    durationMs: o.loadSeconds * 1000,
+    lateFraction: 0.02,
+    lateMs: Math.floor(o.lateWindowMs / 3),
+    seed: 777,
+    signal: stopGen.signal,
+  });
+
+  const at = async (fraction: number) => {
+    const t = started + fraction * o.loadSeconds * 1000;
+    const wait = t - Date.now();
+    if (wait > 0) await sleep(wait);
+  };
+  const started = Date.now();
+  const kafka = createKafka(config, "-integrity");
+  const topic = trackingTopic(config.cassandra.keyspace);
+  const invoker = lambdaInvoker(OFFLINE_LAMBDA_ENDPOINT);
+  let poisonInjected = 0;
+  let duplicateRecords = 0;
+  const beyond: TrackingRow[] = [];
+
+  await at(0.1);
+  fault("kill -9 bridge + schedule process");
+  localAws.kill("SIGKILL");
+  await sleep(1500);
+  localAws = spawnLocalAws();
+
+  await at(0.2);
+  fault("kill -9 serverless offline (poller and aggregator mid-invocation)");
+  offline.child.kill("SIGKILL");
+  await sleep(1500);
+  offline = await startServerlessOffline(runDir, env);
+
+  await at(0.3);
+  fault(`inject ${poisonPayloads().length} poison records`);
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const p of poisonPayloads()) {
+    await producer.send({ topic, messages: [{ key: p.key, value: p.value }] });
+    poisonInjected++;
+  }
+  await producer.disconnect();
+
+  await at(0.35);
+  fault("duplicate and overlapping batches delivered to the aggregator");
+  const ends = await partitionOffsets(kafka, topic);
+  for (const e of ends.filter((x) => x.high - x.low > 20).slice(0, 3)) {
+    const records: Array<{
+      offset: string;
+      timestamp: string;
+      key: Buffer | null;
+      value: Buffer | null;
+      headers?: Record<string, Buffer>;
+    }> = [];
+    await readTopicRanges(
+      kafka,
+      topic,
+      [{ partition: e.partition, from: e.low, to: Math.min(e.high, e.low + 60) }],
+      (_p, m) =>
+        records.push({
+          offset: m.offset,
+          timestamp: m.timestamp,
+          key: m.key,
+          value: m.value,
+          headers: m.headers as Record<string, Buffer>,
+        }),
+    );
+    const first = records.slice(0, 40);
+    const overlap = records.slice(20, 60);
+    for (const batch of [first, first, overlap]) {
+      await invoker.invoke(
+        offlineFunctionName("aggregator"),
+        buildMskEvent(config.kafka.brokers, topic, e.partition, batch),
+      );
+      duplicateRecords += batch.length;
+    }
+  }
+
+  await at(0.45);
+  fault("restart Kafka broker");
+  const kafkaServer = localServer(config, "kafka");
+  await kafkaServer.stop(() => undefined);
+  await sleep(2000);
+  await kafkaServer.start(() => undefined);
+
+  await at(0.55);
+  fault(`stop MariaDB for ${o.dbDownSeconds} s`);
+  const db = localServer(config, "mariadb");
+  await db.stop(() => undefined);
+  await sleep(o.dbDownSeconds * 1000);
+  await db.start(() => undefined);
+
+  await at(0.7);
+  fault("restart Cassandra");
+  const cassandraServer = localServer(config, "cassandra");
+  await cassandraServer.stop(() => undefined);
+  await cassandraServer.start(() => undefined);
+
+  await at(0.8);
+  fault("write 5 rows later than the late-row bound");
+  const lateBy = o.lateWindowMs + 4_000;
+  const extra = Array.from({ length: 5 }, (_, i) =>
+    writer.prepare({
+      job_id: catalogue.jobs[i]?.jobId ?? 1000,
+      custom_track: "conversion",
+      bid: null,
+      campaign_id: 1,
+      group_id: 1,
+      publisher_id: 1,
+      ts: Date.now(),
+      bn: null,
+      cd: null,
+      de: null,
+      dl: null,
+      dt: null,
+      ed: null,
+      ev: null,
+      id: null,
+      md: null,
+      rl: null,
+      sr: null,
+      tz: null,
+      ua: null,
+      uid: null,
+      utm_campaign: null,
+      utm_content: null,
+      utm_medium: null,
+      utm_source: null,
+      utm_term: null,
+      v: null,
+      vp: null,
+      createdAt: new Date(Date.now() - lateBy),
+    }),
+  );
+  await sink.write(extra);
+  beyond.push(...extra);
+
+  const gen = await generating;
+  const lastFaultEnd = Date.now();
+  say(`load done: ${gen.written} events (${gen.late} late inside the bound); waiting for quiescence`);
+
+  // Quiescence: the warehouse stops changing and matches the lake (minus never-published beyond-bound rows).
+  const reader = createMysqlPool(config, config.mysql.reader);
+  const status = new WarehouseStatus(reader);
+  let recoverySeconds: number | undefined;
+  let unpublished = new Set<string>();
+  let comparison: Comparison | undefined;
+  const deadline = Date.now() + o.quiescenceTimeoutSeconds * 1000;
+  while (Date.now() < deadline) {
+    await sleep(3_000);
+    // Rows the poller never published: only acceptable if they were later than the bound (and reported).
+    const published = await publishedIds(config);
+    unpublished = await lakeIdsNotIn(config, published);
+    const truth = await truthFromLake(config, unpublished);
+    const wh = await grainsFromWarehouse(reader).catch(() => undefined);
+    if (!wh) continue;
+    comparison = compareGrains(truth, wh);
+    say(
+      `  lake ${totalEvents(truth)} events, warehouse ${totalEvents(wh)}, lost ${comparison.lost}, duplicated ${comparison.duplicated}`,
+    );
+    if (comparison.lost === 0 && comparison.duplicated === 0 && comparison.spendDiffCents === 0) {
+      recoverySeconds = (Date.now() - lastFaultEnd) / 1000;
+      break;
+    }
+  }
+  // Give the beyond-bound audit time to report (it counts a second again CDC_AUDIT_DELAY_MS after the window).
+  const reported = await waitForBeyondBoundReports(
+    path.join(runDir, "offline", "serverless-offline.log"),
+    unpublished.size,
+    45_000,
+  );
+  const [dl] = await reader.query("SELECT reason_code, COUNT(*) AS n FROM dead_letters GROUP BY reason_code");
+  const deadLetterReasons = Object.fromEntries(
+    (dl as Array<{ reason_code: string; n: number }>).map((r) => [r.reason_code, Number(r.n)]),
+  );
+  const totals = await status.totals();
+  await reader.end();
+
+  // Every component must still be running (or have been restarted by us).
+  if (localAws.exitCode !== null) crashed.push("local-aws (bridge + schedule)");
+  if (offline.child.exitCode !== null) crashed.push("serverless offline");
+  for (const s of ["kafka", "cassandra", "mariadb"] as const) {
+    if (!(await localServer(config, s).status()).healthy) crashed.push(s);
+  }
+  localAws.kill("SIGINT");
+  await offline.stop();
+  await cass.shutdown();
+
+  return {
+    eventsGenerated: gen.written + beyond.length,
+    lateInsideBound: gen.late,
+    faults,
+    poisonInjected,
+    deadLettered: totals.deadLetters,
+    deadLetterReasons,
+    duplicateRecordsRedelivered: duplicateRecords,
+    beyondBoundWritten: beyond.length,
+    // All causes: rows written deliberately late, and rows a writer kept retrying (e.g. through a Cassandra restart) for longer than the bound.
+    beyondBoundUnpublished: unpublished.size,
+    beyondBoundReported: reported,
+    comparison: comparison ?? {
+      lost: -1,
+      duplicated: -1,
+      grainsCompared: 0,
+      grainsDiffering: 0,
+      spendDiffCents: 0,
+      examples: [],
+    },
+    recoverySeconds,
+    componentsCrashed: crashed,
+  };
+}
+
+/** create_time of every lake row whose event id is not among `published`. */
+async function lakeIdsNotIn(config: Config, published: ReadonlySet<string>): Promise<Set<string>> {
+  const client = createCassandraClient(config);
+  const out = new Set<string>();
+  try {
+    const rs = await client.execute("SELECT bucket, shard, create_time FROM tracking", [], {
+      prepare: true,
+      fetchSize: 5000,
+    });
+    for await (const row of rs) {
+      const id = eventId({
+        bucket: (row.get("bucket") as Date).getTime(),
+        shard: Number(row.get("shard")),
+        create_time: String(row.get("create_time")),
+      });
+      if (!published.has(id)) out.add(String(row.get("create_time")));
+    }
+  } finally {
+    await client.shutdown();
+  }
+  return out;
+}
+
+async function publishedIds(config: Config): Promise<Set<string>> {
+  const kafka = createKafka(config, "-integrity-read");
+  const topic = trackingTopic(config.cassandra.keyspace);
+  const offsets = await partitionOffsets(kafka, topic);
+  const ids = new Set<string>();
+  await readTopicRanges(
+    kafka,
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
+    (_p, m) => {
+      const id = m.headers?.[EVENT_ID_HEADER]?.toString();
+      if (id) ids.add(id);
+    },
+  );
+  return ids;
+}
+
+/** Sums the poller's "rows beyond the late-row bound" reports written since this run started. */
+async function waitForBeyondBoundReports(
+  logFile: string,
+  expected: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let reported = 0;
+  for (;;) {
+    reported = 0;
+    for (const line of readFileSync(logFile, "utf8").split("\n")) {
+      if (!line.includes("rows beyond the late-row bound")) continue;
+      try {
+        const j = JSON.parse(line) as { rowsInLake?: number; rowsPublished?: number };
+        reported += Number(j.rowsInLake ?? 0) - Number(j.rowsPublished ?? 0);
+      } catch {
+        // not a JSON line
+      }
+    }
+    if (reported >= expected || Date.now() > deadline) return reported;
+    await sleep(2_000);
+  }
+}
