@@ -21,6 +21,15 @@ export function committedTimeZone(file: string): string {
   return typeof json.timezone === "string" ? json.timezone : DEFAULT_DASHBOARD_TIME_ZONE;
 }
 
+/** True when both texts parse to the same JSON value (formatting ignored). */
+export function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `npm run grafana:dashboards [-- --time-zone Asia/Ho_Chi_Minh] [--check]`: writes the dashboards'
  * JSON, or with --check exits 1 if the committed files differ from the TypeScript source.
@@ -45,7 +54,8 @@ function main(argv: readonly string[]): number {
       } catch {
         current = "";
       }
-      if (current !== expected) {
+      // Compared as JSON values: the formatter (biome) may re-wrap the committed file.
+      if (!sameJson(current, expected ?? "")) {
         console.error(
           `${path.relative(process.cwd(), target)} is out of date: run npm run grafana:dashboards`,
         );

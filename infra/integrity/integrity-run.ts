@@ -217,9 +217,10 @@ export async function runIntegrity(
   await cassandraServer.stop(() => undefined);
   await cassandraServer.start(() => undefined);
 
-  await at(0.8);
+  // Late enough to be beyond the bound once the poller has caught up again after the restarts.
+  await at(0.92);
   fault("write 5 rows later than the late-row bound");
-  const lateBy = o.lateWindowMs + 4_000;
+  const lateBy = o.lateWindowMs + 8_000;
   const extra = Array.from({ length: 5 }, (_, i) =>
     writer.prepare({
       job_id: catalogue.jobs[i]?.jobId ?? 1000,

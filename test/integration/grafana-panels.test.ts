@@ -197,14 +197,14 @@ const expectations: Record<string, Expectation> = {
   "Top jobs by clicks": {
     columns: ["job_id", "title", "company_id", "clicks", "spend", "conversions"],
     check: (rows) =>
-      expect(rows.map((r) => [n(r.job_id), r.title, r.company_id, n(r.clicks), n(r.spend), n(r.conversions)])).toEqual(
-        [
-          [201, "Nurse", 2, 20, 10, 3],
-          [101, "Driver", 1, 14, 7.4, 2],
-          [102, "Cook", 1, 6, 1.8, 1],
-          [999, null, null, 1, 0.5, 0],
-        ],
-      ),
+      expect(
+        rows.map((r) => [n(r.job_id), r.title, r.company_id, n(r.clicks), n(r.spend), n(r.conversions)]),
+      ).toEqual([
+        [201, "Nurse", 2, 20, 10, 3],
+        [101, "Driver", 1, 14, 7.4, 2],
+        [102, "Cook", 1, 6, 1.8, 1],
+        [999, null, null, 1, 0.5, 0],
+      ]),
   },
   "Top companies by spend": {
     columns: ["company", "spend", "clicks", "jobs"],
@@ -256,9 +256,9 @@ const expectations: Record<string, Expectation> = {
         [20, 1, 1, 6, 1.8, 0.3, 1, 1 / 6, 1.8, 0, 1, 0],
       ];
       expect(got).toHaveLength(want.length);
-      got.forEach((row, i) => {
-        row.forEach((v, j) => expect(v).toBeCloseTo(want[i]?.[j] ?? Number.NaN, 4));
-      });
+      for (const [i, row] of got.entries()) {
+        for (const [j, v] of row.entries()) expect(v).toBeCloseTo(want[i]?.[j] ?? Number.NaN, 4);
+      }
     },
   },
   "Freshness (now − latest update)": {
@@ -332,7 +332,14 @@ const expectations: Record<string, Expectation> = {
         .map(([p, o, code, at]) => [utcEpoch(at) * 1000, TOPIC, p, o, code, `test: ${code}`] as const)
         .sort((a, b) => b[0] - a[0]);
       expect(
-        rows.map((r) => [n(r.created), r.topic, n(r.partition_id), n(r.record_offset), r.reason_code, r.reason]),
+        rows.map((r) => [
+          n(r.created),
+          r.topic,
+          n(r.partition_id),
+          n(r.record_offset),
+          r.reason_code,
+          r.reason,
+        ]),
       ).toEqual(want);
     },
   },
