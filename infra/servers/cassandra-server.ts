@@ -2,11 +2,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { type Config, parseHostPort } from "../../lib/config/index.js";
-import type { LocalServer, ServerStatus, StartResult } from "./local-server.js";
 import { ensureMavenJars, requireJava } from "./maven-jars.js";
 import { SERVERS_DIR } from "./project-paths.js";
 import { ServerError } from "./server-error.js";
-import { ensureDir, livePid, residentMiB, spawnDetached, stopPid, waitHealthy } from "./supervisor.js";
+import { SupervisedServer } from "./supervised-server.js";
+import { ensureDir, spawnDetached } from "./supervisor.js";
 
 /** JDK 17 module flags from Cassandra's own conf/jvm17-server.options; without them the JVM dies at start. */
 const JDK17_FLAGS = [
@@ -42,20 +42,15 @@ const JDK17_FLAGS = [
 ];
 
 /** Apache Cassandra 5.0 (single node) from Maven Central's cassandra-all, on JDK 17. */
-export class CassandraServer implements LocalServer {
+export class CassandraServer extends SupervisedServer {
   readonly name = "cassandra" as const;
-  private readonly dir: string;
   private readonly jarDir: string;
-  private readonly logFile: string;
-  private readonly pidFile: string;
   private readonly host: string;
   private readonly port: number;
 
   constructor(private readonly config: Config) {
-    this.dir = path.join(config.stateDir, "cassandra");
+    super(config.stateDir, "cassandra", { startTimeoutMs: 240_000, stopGraceMs: 60_000 });
     this.jarDir = path.join(this.dir, "jars");
-    this.logFile = path.join(this.dir, "cassandra.log");
-    this.pidFile = path.join(this.dir, "cassandra.pid");
     ({ host: this.host, port: this.port } = parseHostPort(
       config.cassandra.contactPoints[0] ?? "127.0.0.1:9042",
     ));
@@ -66,18 +61,12 @@ export class CassandraServer implements LocalServer {
     ensureMavenJars(this.name, path.join(SERVERS_DIR, "cassandra", "pom.xml"), this.jarDir, log);
   }
 
-  async start(log: (line: string) => void): Promise<StartResult> {
-    const running = livePid(this.pidFile);
-    if (running !== undefined) {
-      const ms = await waitHealthy(() => this.healthy(), this.waitOptions(running, 180_000));
-      return { name: this.name, alreadyRunning: true, startMs: ms, pid: running };
-    }
-    await this.install(log);
+  protected async launch(log: (line: string) => void): Promise<number> {
     const java = requireJava(this.name);
     const { yaml, logback } = this.writeConfig();
     const heap = process.env.JTP_CASSANDRA_HEAP ?? "2G";
     log(`cassandra: starting on ${this.host}:${this.port}, heap ${heap} (log ${this.logFile})`);
-    const pid = spawnDetached({
+    return spawnDetached({
       command: java,
       args: [
         `-Xms${heap}`,
@@ -107,33 +96,17 @@ export class CassandraServer implements LocalServer {
       logFile: this.logFile,
       pidFile: this.pidFile,
     });
-    const ms = await waitHealthy(() => this.healthy(), this.waitOptions(pid, 240_000));
-    log(`cassandra: healthy in ${(ms / 1000).toFixed(1)} s (pid ${pid})`);
-    return { name: this.name, alreadyRunning: false, startMs: ms, pid };
   }
 
-  async status(): Promise<ServerStatus> {
-    const pid = livePid(this.pidFile);
-    return {
-      name: this.name,
-      running: pid !== undefined,
-      healthy: pid !== undefined && (await this.healthy().catch(() => false)),
-      pid,
-      rssMiB: pid === undefined ? undefined : residentMiB(pid),
-      endpoint: `${this.host}:${this.port}`,
-      logFile: this.logFile,
-    };
+  protected get endpoint(): string {
+    return `${this.host}:${this.port}`;
   }
 
-  async stop(log: (line: string) => void): Promise<void> {
-    const pid = livePid(this.pidFile);
-    if (pid === undefined) return;
-    log(`cassandra: stopping pid ${pid}`);
-    const how = await stopPid(pid, 60_000);
-    log(`cassandra: ${how}`);
+  protected get hint(): string {
+    return `is port ${this.port}, 7000 or 7199 taken (ss -ltnp)? Is there enough free memory for the heap (JTP_CASSANDRA_HEAP)? Otherwise remove ${path.join(this.dir, "data")} and retry.`;
   }
 
-  private async healthy(): Promise<boolean> {
+  protected async healthy(): Promise<boolean> {
     const client = createCassandraClient(this.config, { withKeyspace: false });
     try {
       await client.connect();
@@ -142,16 +115,6 @@ export class CassandraServer implements LocalServer {
     } finally {
       await client.shutdown().catch(() => undefined);
     }
-  }
-
-  private waitOptions(pid: number, timeoutMs: number) {
-    return {
-      server: this.name,
-      timeoutMs,
-      pid,
-      logFile: this.logFile,
-      hint: `is port ${this.port}, 7000 or 7199 taken (ss -ltnp)? Is there enough free memory for the heap (JTP_CASSANDRA_HEAP)? Otherwise remove ${path.join(this.dir, "data")} and retry.`,
-    };
   }
 
   private writeConfig(): { yaml: string; logback: string } {

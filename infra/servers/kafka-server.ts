@@ -3,29 +3,24 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import { type Config, parseHostPort } from "../../lib/config/index.js";
-import type { LocalServer, ServerStatus, StartResult } from "./local-server.js";
 import { ensureMavenJars, requireJava } from "./maven-jars.js";
 import { SERVERS_DIR } from "./project-paths.js";
 import { ServerError } from "./server-error.js";
-import { ensureDir, livePid, residentMiB, run, spawnDetached, stopPid, waitHealthy } from "./supervisor.js";
+import { SupervisedServer } from "./supervised-server.js";
+import { ensureDir, run, spawnDetached } from "./supervisor.js";
 
 /** Apache Kafka 3.9 (KRaft, one node acting as broker and controller) from Maven Central jars. */
-export class KafkaServer implements LocalServer {
+export class KafkaServer extends SupervisedServer {
   readonly name = "kafka" as const;
-  private readonly dir: string;
   private readonly jarDir: string;
   private readonly dataDir: string;
-  private readonly logFile: string;
-  private readonly pidFile: string;
   private readonly host: string;
   private readonly port: number;
 
   constructor(private readonly config: Config) {
-    this.dir = path.join(config.stateDir, "kafka");
+    super(config.stateDir, "kafka", { startTimeoutMs: 90_000, stopGraceMs: 30_000 });
     this.jarDir = path.join(this.dir, "jars");
     this.dataDir = path.join(this.dir, "data");
-    this.logFile = path.join(this.dir, "kafka.log");
-    this.pidFile = path.join(this.dir, "kafka.pid");
     const first = config.kafka.brokers[0] ?? "127.0.0.1:9092";
     ({ host: this.host, port: this.port } = parseHostPort(first));
   }
@@ -35,13 +30,7 @@ export class KafkaServer implements LocalServer {
     ensureMavenJars(this.name, path.join(SERVERS_DIR, "kafka", "pom.xml"), this.jarDir, log);
   }
 
-  async start(log: (line: string) => void): Promise<StartResult> {
-    const running = livePid(this.pidFile);
-    if (running !== undefined) {
-      const ms = await waitHealthy(() => this.healthy(), this.waitOptions(running, 60_000));
-      return { name: this.name, alreadyRunning: true, startMs: ms, pid: running };
-    }
-    await this.install(log);
+  protected async launch(log: (line: string) => void): Promise<number> {
     const java = requireJava(this.name);
     ensureDir(this.dir);
     const props = this.writeConfig();
@@ -63,13 +52,11 @@ export class KafkaServer implements LocalServer {
           props,
           "--ignore-formatted",
         ],
-        {
-          hint: `remove ${this.dataDir} and retry`,
-        },
+        { hint: `remove ${this.dataDir} and retry` },
       );
     }
     log(`kafka: starting on ${this.host}:${this.port} (log ${this.logFile})`);
-    const pid = spawnDetached({
+    return spawnDetached({
       command: java,
       args: [
         "-Xms256m",
@@ -88,33 +75,17 @@ export class KafkaServer implements LocalServer {
       logFile: this.logFile,
       pidFile: this.pidFile,
     });
-    const ms = await waitHealthy(() => this.healthy(), this.waitOptions(pid, 90_000));
-    log(`kafka: healthy in ${(ms / 1000).toFixed(1)} s (pid ${pid})`);
-    return { name: this.name, alreadyRunning: false, startMs: ms, pid };
   }
 
-  async status(): Promise<ServerStatus> {
-    const pid = livePid(this.pidFile);
-    return {
-      name: this.name,
-      running: pid !== undefined,
-      healthy: pid !== undefined && (await this.healthy().catch(() => false)),
-      pid,
-      rssMiB: pid === undefined ? undefined : residentMiB(pid),
-      endpoint: `${this.host}:${this.port}`,
-      logFile: this.logFile,
-    };
+  protected get endpoint(): string {
+    return `${this.host}:${this.port}`;
   }
 
-  async stop(log: (line: string) => void): Promise<void> {
-    const pid = livePid(this.pidFile);
-    if (pid === undefined) return;
-    log(`kafka: stopping pid ${pid}`);
-    const how = await stopPid(pid, 30_000);
-    log(`kafka: ${how}`);
+  protected get hint(): string {
+    return `is port ${this.port} or ${this.port + 1} taken by another process (ss -ltnp)? Otherwise remove ${this.dataDir} and retry.`;
   }
 
-  private async healthy(): Promise<boolean> {
+  protected async healthy(): Promise<boolean> {
     const admin = createKafka(this.config, "-health", { quiet: true }).admin();
     try {
       await admin.connect();
@@ -123,16 +94,6 @@ export class KafkaServer implements LocalServer {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-  }
-
-  private waitOptions(pid: number, timeoutMs: number) {
-    return {
-      server: this.name,
-      timeoutMs,
-      pid,
-      logFile: this.logFile,
-      hint: `is port ${this.port} or ${this.port + 1} taken by another process (ss -ltnp)? Otherwise remove ${this.dataDir} and retry.`,
-    };
   }
 
   private writeConfig(): string {

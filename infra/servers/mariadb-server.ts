@@ -2,18 +2,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { type Config, requireSecret } from "../../lib/config/index.js";
-import type { LocalServer, ServerStatus, StartResult } from "./local-server.js";
 import { ServerError } from "./server-error.js";
-import {
-  ensureDir,
-  livePid,
-  residentMiB,
-  run,
-  spawnDetached,
-  stopPid,
-  waitHealthy,
-  which,
-} from "./supervisor.js";
+import { SupervisedServer } from "./supervised-server.js";
+import { ensureDir, run, spawnDetached, waitHealthy, which } from "./supervisor.js";
 
 const APT_FIX = "apt-get update && apt-get install -y mariadb-server mariadb-client";
 
@@ -22,20 +13,15 @@ const APT_FIX = "apt-get update && apt-get install -y mariadb-server mariadb-cli
  * folder, listening on loopback only. The admin account used by migrations is created at first start
  * over the unix socket (root's socket authentication) with the password from the config.
  */
-export class MariaDbServer implements LocalServer {
+export class MariaDbServer extends SupervisedServer {
   readonly name = "mariadb" as const;
-  private readonly dir: string;
   private readonly dataDir: string;
   private readonly socket: string;
-  private readonly logFile: string;
-  private readonly pidFile: string;
 
   constructor(private readonly config: Config) {
-    this.dir = path.join(config.stateDir, "mariadb");
+    super(config.stateDir, "mariadb", { startTimeoutMs: 60_000, stopGraceMs: 60_000 });
     this.dataDir = path.join(this.dir, "data");
     this.socket = path.join(this.dir, "mysqld.sock");
-    this.logFile = path.join(this.dir, "mariadb.log");
-    this.pidFile = path.join(this.dir, "mariadb.pid");
   }
 
   async install(log: (line: string) => void): Promise<void> {
@@ -52,17 +38,10 @@ export class MariaDbServer implements LocalServer {
     });
   }
 
-  async start(log: (line: string) => void): Promise<StartResult> {
-    const running = livePid(this.pidFile);
-    if (running !== undefined) {
-      const ms = await waitHealthy(() => this.healthy(), this.waitOptions(running, 60_000));
-      return { name: this.name, alreadyRunning: true, startMs: ms, pid: running };
-    }
-    await this.install(log);
+  protected async launch(log: (line: string) => void): Promise<number> {
     ensureDir(this.dir);
     const asRoot = process.getuid?.() === 0;
-    const fresh = !existsSync(path.join(this.dataDir, "mysql"));
-    if (fresh) {
+    if (!existsSync(path.join(this.dataDir, "mysql"))) {
       log(`mariadb: initialising data directory ${this.dataDir}`);
       run(
         this.name,
@@ -78,7 +57,6 @@ export class MariaDbServer implements LocalServer {
       );
     }
     log(`mariadb: starting on ${this.config.mysql.host}:${this.config.mysql.port} (log ${this.logFile})`);
-    const started = Date.now();
     const pid = spawnDetached({
       command: which("mariadbd") ?? "mariadbd",
       args: [
@@ -104,33 +82,18 @@ export class MariaDbServer implements LocalServer {
       logFile: path.join(this.dir, "mariadbd.stdout.log"),
       pidFile: this.pidFile,
     });
-    await waitHealthy(() => this.socketAnswers(), this.waitOptions(pid, 60_000));
+    // Root's socket authentication creates the admin account the health probe (and migrations) use.
+    await waitHealthy(() => this.socketAnswers(), this.waitOptions(pid, this.limits.startTimeoutMs));
     this.ensureAdmin();
-    await waitHealthy(() => this.healthy(), this.waitOptions(pid, 30_000));
-    const ms = Date.now() - started;
-    log(`mariadb: healthy in ${(ms / 1000).toFixed(1)} s (pid ${pid})`);
-    return { name: this.name, alreadyRunning: false, startMs: ms, pid };
+    return pid;
   }
 
-  async status(): Promise<ServerStatus> {
-    const pid = livePid(this.pidFile);
-    return {
-      name: this.name,
-      running: pid !== undefined,
-      healthy: pid !== undefined && (await this.healthy().catch(() => false)),
-      pid,
-      rssMiB: pid === undefined ? undefined : residentMiB(pid),
-      endpoint: `${this.config.mysql.host}:${this.config.mysql.port}`,
-      logFile: this.logFile,
-    };
+  protected get endpoint(): string {
+    return `${this.config.mysql.host}:${this.config.mysql.port}`;
   }
 
-  async stop(log: (line: string) => void): Promise<void> {
-    const pid = livePid(this.pidFile);
-    if (pid === undefined) return;
-    log(`mariadb: stopping pid ${pid}`);
-    const how = await stopPid(pid, 60_000);
-    log(`mariadb: ${how}`);
+  protected get hint(): string {
+    return `is port ${this.config.mysql.port} taken (ss -ltnp)? Set MYSQL_PORT to a free one, or remove ${this.dataDir} and retry.`;
   }
 
   private async socketAnswers(): Promise<boolean> {
@@ -157,7 +120,7 @@ export class MariaDbServer implements LocalServer {
     });
   }
 
-  private async healthy(): Promise<boolean> {
+  protected async healthy(): Promise<boolean> {
     const conn = await mysql.createConnection({
       host: this.config.mysql.host,
       port: this.config.mysql.port,
@@ -171,15 +134,5 @@ export class MariaDbServer implements LocalServer {
     } finally {
       await conn.end().catch(() => undefined);
     }
-  }
-
-  private waitOptions(pid: number, timeoutMs: number) {
-    return {
-      server: this.name,
-      timeoutMs,
-      pid,
-      logFile: this.logFile,
-      hint: `is port ${this.config.mysql.port} taken (ss -ltnp)? Set MYSQL_PORT to a free one, or remove ${this.dataDir} and retry.`,
-    };
   }
 }

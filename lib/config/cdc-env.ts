@@ -34,7 +34,7 @@ export const cdcEnvShape = {
   /** How often the late-row window is re-read (a late row is published at most this long after it becomes visible). */
   CDC_LATE_SWEEP_MS: ms(100, 600_000).default(2_000),
   /** Most rows published in one Kafka transaction (memory stays flat while a backlog drains). */
-  CDC_MAX_BATCH_ROWS: ms(1, 100_000).default(5_000),
+  CDC_MAX_BATCH_ROWS: ms(1, 100_000).default(10_000),
   /** The invocation stops polling when less than this much time is left. */
   CDC_SAFETY_MARGIN_MS: ms(500, 600_000).default(5_000),
   /** With no checkpoint yet: start from "now" or from an ISO timestamp (create_time) in the past. */
