@@ -8,10 +8,7 @@
  */
 
 import { runIntegrity } from "../infra/integrity/integrity-run.js";
-import { ensureLocalSecrets } from "../infra/servers/local-secrets.js";
-import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
-import { createMysqlPool } from "../lib/adapters/mysql/connection.js";
-import { loadConfig } from "../lib/config/index.js";
+import { dropIsolatedRun, isolatedRun } from "../infra/local/isolated-run.js";
 
 const argv = process.argv;
 const opt = (name: string, fallback: number) => {
@@ -22,21 +19,12 @@ const ci = argv.includes("--ci");
 const say = (s: string) => console.log(`[integrity] ${s}`);
 
 async function main(): Promise<number> {
-  const name = `jtp_integrity_${Date.now().toString(36)}`;
-  // 20 s: a Cassandra restart (~10-15 s of writer retries) stays inside the bound; rows written 24 s late do not.
+  // 20 s: a Cassandra restart (~10-15 s of writer retries) stays inside the bound; rows written 28 s late do not.
   const lateWindowMs = 20_000;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CASSANDRA_KEYSPACE: name,
-    MYSQL_DATABASE: name,
-    CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
+  const { config, env } = isolatedRun("jtp_integrity", {
     CDC_LATE_WINDOW_MS: String(lateWindowMs),
     CDC_AUDIT_DELAY_MS: "20000",
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  };
-  const first = loadConfig(env);
-  ensureLocalSecrets(first.stateDir);
-  const config = loadConfig(env);
+  });
   if (config.localServers.length < 3)
     throw new Error("the integrity suite restarts the servers: it needs all three local");
   const started = Date.now();
@@ -87,13 +75,7 @@ async function main(): Promise<number> {
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   for (const e of report.comparison.examples) console.log(`  differs: ${e}`);
   console.log(`\nintegrity: ${ok ? "PASS" : "FAIL"}`);
-  // Clean up the run's keyspace and database.
-  const admin = createMysqlPool(config, config.mysql.admin, { withoutDatabase: true });
-  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
-  await admin.end();
-  const c = createCassandraClient(config, { withKeyspace: false });
-  await c.execute(`DROP KEYSPACE IF EXISTS ${name}`).catch(() => undefined);
-  await c.shutdown();
+  await dropIsolatedRun(config);
   return ok ? 0 : 1;
 }
 

@@ -10,13 +10,10 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { dropIsolatedRun, isolatedRun } from "../infra/local/isolated-run.js";
 import { LocalPipeline } from "../infra/local/local-pipeline.js";
-import { ensureLocalSecrets } from "../infra/servers/local-secrets.js";
 import { livePid } from "../infra/servers/supervisor.js";
-import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
 import { powertoolsLog } from "../lib/adapters/logging/powertools-log.js";
-import { createMysqlPool } from "../lib/adapters/mysql/connection.js";
-import { loadConfig } from "../lib/config/index.js";
 import { CountWatermarkFreshness } from "../lib/core/metrics/count-watermark-freshness.js";
 import { runGenerator } from "../lib/use-cases/generate/run-generator.js";
 import { cpuSeconds, rssMiB } from "./process-usage.js";
@@ -33,17 +30,7 @@ const windowMs = Number(opt("batching-window", "100"));
 const say = (s: string) => console.log(`[bench] ${s}`);
 
 async function main(): Promise<void> {
-  const name = `jtp_bench_${Date.now().toString(36)}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CASSANDRA_KEYSPACE: name,
-    MYSQL_DATABASE: name,
-    CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  };
-  const first = loadConfig(env);
-  if (first.localServers.includes("mariadb")) ensureLocalSecrets(first.stateDir);
-  const config = loadConfig(env);
+  const { config, env } = isolatedRun("jtp_bench");
   const pipeline = new LocalPipeline(
     config,
     { batchSize, batchingWindowMs: windowMs, jobs: 2_000 },
@@ -123,12 +110,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await pipeline.stop(false);
-    const admin = createMysqlPool(config, config.mysql.admin, { withoutDatabase: true });
-    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    await admin.end();
-    const c = createCassandraClient(config, { withKeyspace: false });
-    await c.execute(`DROP KEYSPACE IF EXISTS ${name}`);
-    await c.shutdown();
+    await dropIsolatedRun(config);
   }
   console.log(
     `\nbatch size ${batchSize}, batching window ${windowMs} ms, ${stepSec} s per step, 2 cores, every server co-located\n`,

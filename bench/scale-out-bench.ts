@@ -118,9 +118,7 @@ async function main(): Promise<void> {
     await c.execute(`DROP KEYSPACE IF EXISTS ${config.cassandra.keyspace}`).catch(() => undefined);
     await c.shutdown();
   }
-  console.log(
-    `\nbacklog ${backlog} rows, ${SHARDS} shards, each instance a separate process \n`,
-  );
+  console.log(`\nbacklog ${backlog} rows, ${SHARDS} shards, each instance a separate process \n`);
   console.log(
     "| poller instances | shards per instance | rows/s (from the first published row) | messages in topic | distinct rows |",
   );

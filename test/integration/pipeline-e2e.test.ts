@@ -2,24 +2,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareGrains, grainsFromWarehouse, truthFromLake } from "../../infra/integrity/ground-truth.js";
+import { dropIsolatedRun, isolatedRun } from "../../infra/local/isolated-run.js";
 import { LocalPipeline } from "../../infra/local/local-pipeline.js";
-import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
-import { loadConfig } from "../../lib/config/index.js";
 import { CountWatermarkFreshness } from "../../lib/core/metrics/count-watermark-freshness.js";
 import { runGenerator } from "../../lib/use-cases/generate/run-generator.js";
 
 describe("the whole pipeline through serverless offline and the local event source mapping", () => {
-  const name = `jtp_e2e_${Date.now().toString(36)}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CASSANDRA_KEYSPACE: name,
-    MYSQL_DATABASE: name,
-    CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  };
-  const config = loadConfig(env);
+  const { config, env } = isolatedRun("jtp_e2e");
   const logger = new Logger({ serviceName: "jtp-e2e", logLevel: "WARN" });
   const pipeline = new LocalPipeline(
     config,
@@ -34,12 +25,7 @@ describe("the whole pipeline through serverless offline and the local event sour
 
   afterAll(async () => {
     await pipeline.stop(false);
-    const admin = createMysqlPool(config, config.mysql.admin, { withoutDatabase: true });
-    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    await admin.end();
-    const c = createCassandraClient(config, { withKeyspace: false });
-    await c.execute(`DROP KEYSPACE IF EXISTS ${name}`);
-    await c.shutdown();
+    await dropIsolatedRun(config);
   }, 120_000);
 
   it("lands exactly the lake's totals per grain in the warehouse, late events included, nothing dead-lettered", async () => {
