@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, Kafka } from "kafkajs";
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
 import type { Invoker } from "./lambda-invoker.js";
 import { buildMskEvent, splitForInvocation } from "./msk-event.js";
@@ -25,26 +25,51 @@ export interface BridgeStats {
   lastInvocationMs: number;
 }
 
+/** Records fetched for one partition and not yet delivered; paused above this many. */
+const MAX_QUEUED_PER_PARTITION = 20_000;
+
+interface PartitionLane {
+  readonly partition: number;
+  queue: KafkaMessage[];
+  /** When the oldest queued record arrived (batching window start). */
+  firstQueuedAt: number;
+  running: boolean;
+  paused: boolean;
+  /** Bumped on every rebalance: work of an older generation is dropped, never committed. */
+  generation: number;
+}
+
 /**
  * Local stand-in for Lambda's Kafka event source mapping (serverless-offline has none).
  * Same semantics: read-committed consumer group; MSK-shaped events of at most `batchSize` records;
- * a batching window (the broker holds a fetch until ~1 MiB is ready or the window passes);
- * partitions in parallel, each strictly in order; offsets committed only after the invocation
- * succeeds; a failed batch is retried whole, with backoff, and the partition waits for it.
+ * a batching window (invoke when `batchSize` records are waiting or the oldest has waited the window);
+ * partitions independent of each other and each strictly in order; offsets committed only after the
+ * invocation succeeds; a failed batch is retried whole, with backoff, and only its partition waits.
+ *
+ * Fetching and invoking are decoupled: kafkajs's fetch position advances as records are queued
+ * (resolveOffset), the committed offset only after delivery, so one slow invocation does not hold up
+ * the other partitions' fetches, and a crash redelivers from the last committed offset.
  */
 export class KafkaEsmBridge {
   readonly stats: BridgeStats = { invocations: 0, records: 0, failures: 0, lastInvocationMs: 0 };
   private consumer: Consumer | undefined;
+  private readonly lanes = new Map<number, PartitionLane>();
+  private generation = 0;
+  private stopping = false;
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly invoker: Invoker,
     private readonly settings: BridgeSettings,
     private readonly log: Log,
+    /** Called with each successful invocation's response (e.g. the aggregator's batch summary). */
+    private readonly onResult?: (result: unknown, records: number) => void,
   ) {
     if (settings.batchSize < 1 || settings.batchSize > 10_000) throw new Error("batchSize must be 1..10000");
-    if (settings.batchingWindowMs < 0 || settings.batchingWindowMs > 300_000)
+    if (settings.batchingWindowMs < 0 || settings.batchingWindowMs > 300_000) {
       throw new Error("batching window must be 0..300000 ms");
+    }
   }
 
   async start(): Promise<void> {
@@ -52,57 +77,120 @@ export class KafkaEsmBridge {
     const consumer = this.kafka.consumer({
       groupId: s.groupId,
       readUncommitted: false,
-      minBytes: s.batchingWindowMs > 0 ? 1024 * 1024 : 1,
-      maxWaitTimeInMs: s.batchingWindowMs > 0 ? s.batchingWindowMs : 100,
+      maxWaitTimeInMs: 100,
       maxBytesPerPartition: 8 * 1024 * 1024,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
     });
     this.consumer = consumer;
+    // A rebalance resets fetch positions to the committed offsets: drop what is queued.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.generation++;
+      for (const lane of this.lanes.values()) {
+        lane.queue = [];
+        lane.generation = this.generation;
+        lane.paused = false;
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: s.topic, fromBeginning: s.startFromEarliest });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 16,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        for (const chunk of splitForInvocation(batch.messages, s.batchSize)) {
-          if (!isRunning() || isStale()) return;
-          const event = buildMskEvent(s.bootstrapServers, batch.topic, batch.partition, chunk);
-          await this.invokeWithRetry(event, chunk.length, batch.partition, heartbeat, isRunning);
-          const last = chunk.at(-1);
-          if (!last) continue;
-          resolveOffset(last.offset);
-          // Commit exactly what succeeded (autoCommit is off, so commitOffsetsIfNecessary would not).
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-          ]);
+      eachBatch: async ({ batch, resolveOffset, isStale }) => {
+        if (isStale() || batch.messages.length === 0) return;
+        const lane = this.lane(batch.partition);
+        if (lane.queue.length === 0) lane.firstQueuedAt = Date.now();
+        lane.queue.push(...batch.messages);
+        const last = batch.messages.at(-1);
+        if (last) resolveOffset(last.offset); // fetch position only; commits happen after delivery
+        if (lane.queue.length > MAX_QUEUED_PER_PARTITION && !lane.paused) {
+          lane.paused = true;
+          consumer.pause([{ topic: s.topic, partitions: [lane.partition] }]);
         }
+        this.kick(lane);
       },
     });
+    // Batching windows expire without new records arriving: check the lanes on a timer.
+    this.ticker = setInterval(() => {
+      for (const lane of this.lanes.values()) this.kick(lane);
+    }, 20);
   }
 
-  private async invokeWithRetry(
-    event: unknown,
-    records: number,
-    partition: number,
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<void> {
+  private lane(partition: number): PartitionLane {
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = {
+        partition,
+        queue: [],
+        firstQueuedAt: 0,
+        running: false,
+        paused: false,
+        generation: this.generation,
+      };
+      this.lanes.set(partition, lane);
+    }
+    return lane;
+  }
+
+  /** Starts delivering a lane's queue if it has a full batch or its window has passed. */
+  private kick(lane: PartitionLane): void {
+    if (lane.running || lane.queue.length === 0 || this.stopping) return;
+    const due =
+      lane.queue.length >= this.settings.batchSize ||
+      Date.now() - lane.firstQueuedAt >= this.settings.batchingWindowMs;
+    if (!due) return;
+    lane.running = true;
+    this.deliver(lane)
+      .catch((err: unknown) => {
+        this.log.error("delivery stopped for a partition", {
+          partition: lane.partition,
+          error: (err as Error).message,
+        });
+      })
+      .finally(() => {
+        lane.running = false;
+        this.kick(lane);
+      });
+  }
+
+  private async deliver(lane: PartitionLane): Promise<void> {
+    const s = this.settings;
+    const generation = lane.generation;
+    const taken = lane.queue.splice(0, s.batchSize);
+    lane.firstQueuedAt = Date.now();
+    for (const chunk of splitForInvocation(taken, s.batchSize)) {
+      const event = buildMskEvent(s.bootstrapServers, s.topic, lane.partition, chunk);
+      await this.invokeWithRetry(event, chunk.length, lane.partition);
+      const last = chunk.at(-1);
+      if (!last || lane.generation !== generation || !this.consumer) return;
+      await this.consumer.commitOffsets([
+        { topic: s.topic, partition: lane.partition, offset: String(Number(last.offset) + 1) },
+      ]);
+    }
+    if (lane.paused && lane.queue.length < MAX_QUEUED_PER_PARTITION / 2) {
+      lane.paused = false;
+      this.consumer?.resume([{ topic: s.topic, partitions: [lane.partition] }]);
+    }
+  }
+
+  private async invokeWithRetry(event: unknown, records: number, partition: number): Promise<void> {
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
       try {
-        await this.invoker.invoke(s.functionName, event);
+        const result = await this.invoker.invoke(s.functionName, event);
+        this.onResult?.(result, records);
         this.stats.invocations++;
         this.stats.records += records;
         this.stats.lastInvocationMs = Date.now() - started;
         return;
       } catch (err) {
         this.stats.failures++;
-        if (s.maxRetries >= 0 && attempt >= s.maxRetries) throw err;
+        if ((s.maxRetries >= 0 && attempt >= s.maxRetries) || this.stopping) throw err;
         const backoff = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
-        this.log.warn("invocation failed; retrying the same batch (partition blocked until it succeeds)", {
+        this.log.warn("invocation failed; retrying the same batch (its partition waits until it succeeds)", {
           function: s.functionName,
           partition,
           records,
@@ -110,14 +198,17 @@ export class KafkaEsmBridge {
           retryInMs: Math.round(backoff),
           error: (err as Error).message,
         });
-        await heartbeat().catch(() => undefined);
-        if (!isRunning()) throw err;
         await sleep(backoff);
       }
     }
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.ticker) clearInterval(this.ticker);
+    // Let in-flight deliveries finish (they commit what succeeded), bounded.
+    const deadline = Date.now() + 10_000;
+    while ([...this.lanes.values()].some((l) => l.running) && Date.now() < deadline) await sleep(50);
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
   }

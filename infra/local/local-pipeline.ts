@@ -7,6 +7,7 @@ import { seedDimensions } from "../../lib/adapters/mysql/dimension-seeder.js";
 import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
 import type { Config } from "../../lib/config/index.js";
 import { buildCatalogue, type Catalogue } from "../../lib/core/generator/tracking-event-factory.js";
+import { WeightedLatency } from "../../lib/core/metrics/count-watermark-freshness.js";
 import { trackingTopic } from "../../lib/schema-names.js";
 import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
 import { companyOf } from "../../lib/use-cases/generate/run-generator.js";
@@ -36,6 +37,8 @@ export interface LocalPipelineOptions {
  */
 export class LocalPipeline {
   readonly catalogue: Catalogue;
+  /** Per applied record: now − its batch's oldest event time, as the aggregator reports after commit (an upper bound). */
+  readonly appliedFreshness = new WeightedLatency();
   scheduler: LocalScheduler | undefined;
   bridge: KafkaEsmBridge | undefined;
   warehouse: WarehouseStatus | undefined;
@@ -107,6 +110,11 @@ export class LocalPipeline {
         startFromEarliest: true,
       },
       this.log,
+      (result) => {
+        const r = result as { freshnessMs?: number | null; applied?: number } | undefined;
+        if (typeof r?.freshnessMs === "number" && typeof r.applied === "number")
+          this.appliedFreshness.add(r.freshnessMs, r.applied);
+      },
     );
     await this.bridge.start();
     this.say(

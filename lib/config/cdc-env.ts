@@ -33,6 +33,8 @@ export const cdcEnvShape = {
   CDC_LATE_WINDOW_MS: ms(0, 600_000).default(10_000),
   /** How often the late-row window is re-read (a late row is published at most this long after it becomes visible). */
   CDC_LATE_SWEEP_MS: ms(100, 600_000).default(2_000),
+  /** The most recent part of the late window, re-read on every poll (0 = off). */
+  CDC_RECENT_SWEEP_MS: ms(0, 600_000).default(1_000),
   /** Most rows published in one Kafka transaction (memory stays flat while a backlog drains). */
   CDC_MAX_BATCH_ROWS: ms(1, 100_000).default(10_000),
   /** The invocation stops polling when less than this much time is left. */
@@ -63,6 +65,7 @@ export interface CdcConfig {
   readonly settleMs: number;
   readonly lateWindowMs: number;
   readonly lateSweepMs: number;
+  readonly recentSweepMs: number;
   readonly maxBatchRows: number;
   readonly safetyMarginMs: number;
   /** Epoch ms, or "now". */

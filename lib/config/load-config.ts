@@ -165,6 +165,7 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       settleMs: e.CDC_SETTLE_MS,
       lateWindowMs: e.CDC_LATE_WINDOW_MS,
       lateSweepMs: e.CDC_LATE_SWEEP_MS,
+      recentSweepMs: e.CDC_RECENT_SWEEP_MS,
       maxBatchRows: e.CDC_MAX_BATCH_ROWS,
       safetyMarginMs: e.CDC_SAFETY_MARGIN_MS,
       startFrom: e.CDC_START_FROM === "now" ? "now" : Date.parse(e.CDC_START_FROM),

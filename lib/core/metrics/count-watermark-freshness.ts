@@ -47,3 +47,28 @@ export class CountWatermarkFreshness {
     return this.samples.length;
   }
 }
+
+/** Weighted latency samples (e.g. per aggregator batch: now − oldest event time, weight = records). */
+export class WeightedLatency {
+  private readonly samples: Array<{ ms: number; weight: number }> = [];
+
+  add(ms: number, weight: number): void {
+    if (weight > 0 && Number.isFinite(ms)) this.samples.push({ ms, weight });
+  }
+
+  percentile(p: number): number | undefined {
+    if (this.samples.length === 0) return undefined;
+    const sorted = [...this.samples].sort((a, b) => a.ms - b.ms);
+    const total = sorted.reduce((n, s) => n + s.weight, 0);
+    let acc = 0;
+    for (const s of sorted) {
+      acc += s.weight;
+      if (acc >= (p / 100) * total) return s.ms;
+    }
+    return sorted.at(-1)?.ms;
+  }
+
+  reset(): void {
+    this.samples.length = 0;
+  }
+}

@@ -20,6 +20,8 @@ export interface PollerSettings {
   readonly settleMs: number;
   readonly lateWindowMs: number;
   readonly lateSweepMs: number;
+  /** Part of the late window re-read on every poll (0 = only the full sweeps). */
+  readonly recentSweepMs: number;
   readonly maxBatchRows: number;
   readonly startFrom: number | "now";
   readonly idleCheckpointMs: number;
@@ -188,12 +190,17 @@ export class CdcPollerSession {
     const prefetched = await this.takePrefetch();
     const results = await Promise.all(
       [...states.values()].map(async (st) => {
+        // The whole late window every lateSweepMs; in between, just its most recent part (rows that
+        // missed the settle delay by a little are then published on the next poll, not seconds later).
         const due = s.lateWindowMs > 0 && started - st.lastSweepAt >= s.lateSweepMs;
-        const late = due ? await this.sweepShard(st, share) : [];
+        const sweepMs = due ? s.lateWindowMs : Math.min(s.recentSweepMs, s.lateWindowMs);
         const ahead = prefetched?.get(st.shard);
-        const fast = ahead
-          ? { ...ahead, rows: ahead.rows.filter((r) => !st.window.has(r.id)) }
-          : await this.fastReadShard(st, st.position, upper, share - late.length);
+        const [late, fast] = await Promise.all([
+          sweepMs > 0 ? this.sweepShard(st, share, sweepMs) : Promise.resolve([]),
+          ahead
+            ? Promise.resolve({ ...ahead, rows: ahead.rows.filter((r) => !st.window.has(r.id)) })
+            : this.fastReadShard(st, st.position, upper, share),
+        ]);
         return {
           ...fast,
           rows: [...late, ...fast.rows],
@@ -280,11 +287,11 @@ export class CdcPollerSession {
 
   /** Sweep (late rows) and fast read (new rows) of one shard, at most `budget` rows. Reads only. */
   /** Look-back sweep of one shard: rows that became visible after the cursor passed them (within the bound). */
-  private async sweepShard(st: ShardState, budget: number): Promise<PendingRow[]> {
+  private async sweepShard(st: ShardState, budget: number, windowMs: number): Promise<PendingRow[]> {
     const s = this.settings;
     const out: PendingRow[] = [];
     const to = st.position.ms;
-    const from = to - s.lateWindowMs;
+    const from = to - windowMs;
     for (const bucket of bucketsBetween(from + 1, to, s.bucketMs)) {
       if (out.length >= budget) break;
       const ids = await this.lake.idsBetween(bucket, st.shard, from, to);

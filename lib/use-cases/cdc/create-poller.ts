@@ -51,6 +51,7 @@ export function createPoller(config: Config, log: Log, hooks: SessionHooks = {})
       settleMs: config.cdc.settleMs,
       lateWindowMs: config.cdc.lateWindowMs,
       lateSweepMs: config.cdc.lateSweepMs,
+      recentSweepMs: config.cdc.recentSweepMs,
       maxBatchRows: config.cdc.maxBatchRows,
       startFrom: config.cdc.startFrom,
       idleCheckpointMs: config.cdc.idleCheckpointMs,
