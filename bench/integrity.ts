@@ -75,7 +75,8 @@ async function main(): Promise<number> {
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   for (const e of report.comparison.examples) console.log(`  differs: ${e}`);
   console.log(`\nintegrity: ${ok ? "PASS" : "FAIL"}`);
-  await dropIsolatedRun(config);
+  if (ok) await dropIsolatedRun(config);
+  else say(`kept keyspace/database ${config.cassandra.keyspace} and logs in ${config.stateDir}/integrity for diagnosis`);
   return ok ? 0 : 1;
 }
 

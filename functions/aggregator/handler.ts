@@ -3,7 +3,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
-import { type Config, loadConfig } from "../../lib/config/index.js";
+import { loadConfigWithSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
+import type { Config } from "../../lib/config/index.js";
 import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
 import type { ApplyBatch, BatchSummary } from "../../lib/use-cases/apply-batch.js";
 import { buildApplyBatch } from "./dependencies.js";
@@ -31,7 +32,8 @@ export function createAggregatorHandler(options: AggregatorHandlerOptions = {}):
 
   const handle = async (event: unknown): Promise<BatchSummary> => {
     applyBatch ??= buildApplyBatch({
-      config: options.config ?? loadConfig(),
+      // On AWS the writer's password comes from MYSQL_WRITER_SECRET_ARN (Secrets Manager).
+      config: options.config ?? (await loadConfigWithSecrets()),
       ...(options.pool ? { pool: options.pool } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     }).applyBatch;

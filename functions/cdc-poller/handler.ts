@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
-import { loadConfig } from "../../lib/config/index.js";
+import { loadConfigWithSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
 import { createPoller, type PollerRuntime } from "../../lib/use-cases/cdc/create-poller.js";
 import { faultHooks } from "../../lib/use-cases/cdc/fault-injection.js";
 import { type InvocationSummary, runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
@@ -19,7 +19,8 @@ let runtime: PollerRuntime | undefined;
  * remaining time falls below CDC_SAFETY_MARGIN_MS, publishing new rows to Kafka exactly once.
  */
 export async function pollLake(_event: ScheduledEvent, context: Context): Promise<InvocationSummary> {
-  const config = loadConfig();
+  // On AWS, Cassandra credentials may come from CASSANDRA_SECRET_ARN (Secrets Manager; read once).
+  const config = await loadConfigWithSecrets();
   runtime ??= createPoller(config, log, faultHooks(config));
   return runPollerInvocation(
     runtime.session,

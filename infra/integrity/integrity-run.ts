@@ -10,6 +10,7 @@ import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { seedDimensions } from "../../lib/adapters/mysql/dimension-seeder.js";
 import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
 import type { Config } from "../../lib/config/index.js";
+import { timeuuidToMs } from "../../lib/core/cdc/timeuuid.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { buildCatalogue } from "../../lib/core/generator/tracking-event-factory.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
@@ -56,6 +57,8 @@ export interface IntegrityReport {
   readonly beyondBoundWritten: number;
   readonly beyondBoundUnpublished: number;
   readonly beyondBoundReported: number;
+  /** create_time range of the unpublished rows (for diagnosis). */
+  readonly unpublishedRange: string;
   readonly comparison: Comparison;
   readonly recoverySeconds: number | undefined;
   readonly componentsCrashed: string[];
@@ -75,7 +78,7 @@ export async function runIntegrity(
   const say = o.say;
   const faults: string[] = [];
   const fault = (what: string) => {
-    faults.push(what);
+    faults.push(`${new Date().toISOString().slice(11, 19)} ${what}`);
     say(`FAULT ${what}`);
   };
   await migrateAll(config);
@@ -320,6 +323,13 @@ export async function runIntegrity(
     // All causes: rows written deliberately late, and rows a writer kept retrying (e.g. through a Cassandra restart) for longer than the bound.
     beyondBoundUnpublished: unpublished.size,
     beyondBoundReported: reported,
+    unpublishedRange:
+      unpublished.size === 0
+        ? "-"
+        : (() => {
+            const t = [...unpublished].map((u) => timeuuidToMs(u)).sort((a, b) => a - b);
+            return `${new Date(t[0] ?? 0).toISOString()} .. ${new Date(t.at(-1) ?? 0).toISOString()}`;
+          })(),
     comparison: comparison ?? {
       lost: -1,
       duplicated: -1,

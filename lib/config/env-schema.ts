@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { aggregatorEnvShape } from "./aggregator-env.js";
+import { awsEnvShape } from "./aws-env.js";
 import { cdcEnvShape } from "./cdc-env.js";
 
 /**
@@ -116,6 +117,7 @@ export const envSchema = z.object({
 
   ...cdcEnvShape,
   ...aggregatorEnvShape,
+  ...awsEnvShape,
 });
 
 export type ParsedEnv = z.infer<typeof envSchema>;
