@@ -12,7 +12,8 @@ const rules = [
     name: "password/secret with a literal value",
     // Config-like files only (code reads secrets from the config module, never literals).
     files: /(\.(env|ya?ml|json|properties|ini|conf|cfg|toml|sh)|Dockerfile|\/run)$/,
-    re: /(password|secret|token)[a-z_]*["']?\s*[=:]\s*["']?(?!\$|\{|<|…|\.\.\.|\*\*\*|arn:)[^\s"'`,;)}]{8,}/i,
+    // (?!smanager:) skips IAM action names such as secretsmanager:GetSecretValue.
+    re: /(password|secret(?!smanager:)|token)[a-z_]*["']?\s*[=:]\s*["']?(?!\$|\{|<|…|\.\.\.|\*\*\*|arn:)[^\s"'`,;)}]{8,}/i,
   },
 ];
 // Allowed on purpose: documentation placeholders and test fixtures with obviously fake values.

@@ -270,30 +270,30 @@ export async function runIntegrity(
   let recoverySeconds: number | undefined;
   let unpublished = new Set<string>();
   let comparison: Comparison | undefined;
+  // Converged when every lake row is either counted exactly once in the warehouse or was never
+  // published AND reported by the poller as beyond the late bound. Rows merely still in flight keep it
+  // waiting (they are neither published nor reported yet), so a slow pipeline is not mistaken for loss.
+  const offlineLog = path.join(runDir, "offline", "serverless-offline.log");
+  let reported = 0;
   const deadline = Date.now() + o.quiescenceTimeoutSeconds * 1000;
   while (Date.now() < deadline) {
     await sleep(3_000);
-    // Rows the poller never published: only acceptable if they were later than the bound (and reported).
     const published = await publishedIds(config);
     unpublished = await lakeIdsNotIn(config, published);
+    reported = beyondBoundReports(offlineLog);
     const truth = await truthFromLake(config, unpublished);
     const wh = await grainsFromWarehouse(reader).catch(() => undefined);
     if (!wh) continue;
     comparison = compareGrains(truth, wh);
     say(
-      `  lake ${totalEvents(truth)} events, warehouse ${totalEvents(wh)}, lost ${comparison.lost}, duplicated ${comparison.duplicated}`,
+      `  lake ${totalEvents(truth) + unpublished.size} events, warehouse ${totalEvents(wh)}, unpublished ${unpublished.size} (reported beyond bound ${reported}), lost ${comparison.lost}, duplicated ${comparison.duplicated}`,
     );
-    if (comparison.lost === 0 && comparison.duplicated === 0 && comparison.spendDiffCents === 0) {
+    const clean = comparison.lost === 0 && comparison.duplicated === 0 && comparison.spendDiffCents === 0;
+    if (clean && reported === unpublished.size) {
       recoverySeconds = (Date.now() - lastFaultEnd) / 1000;
       break;
     }
   }
-  // Give the beyond-bound audit time to report (it counts a second again CDC_AUDIT_DELAY_MS after the window).
-  const reported = await waitForBeyondBoundReports(
-    path.join(runDir, "offline", "serverless-offline.log"),
-    unpublished.size,
-    45_000,
-  );
   const [dl] = await reader.query("SELECT reason_code, COUNT(*) AS n FROM dead_letters GROUP BY reason_code");
   const deadLetterReasons = Object.fromEntries(
     (dl as Array<{ reason_code: string; n: number }>).map((r) => [r.reason_code, Number(r.n)]),
@@ -383,26 +383,17 @@ async function publishedIds(config: Config): Promise<Set<string>> {
   return ids;
 }
 
-/** Sums the poller's "rows beyond the late-row bound" reports written since this run started. */
-async function waitForBeyondBoundReports(
-  logFile: string,
-  expected: number,
-  timeoutMs: number,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+/** Sums the poller's "rows beyond the late-row bound" reports in this run's function log. */
+function beyondBoundReports(logFile: string): number {
   let reported = 0;
-  for (;;) {
-    reported = 0;
-    for (const line of readFileSync(logFile, "utf8").split("\n")) {
-      if (!line.includes("rows beyond the late-row bound")) continue;
-      try {
-        const j = JSON.parse(line) as { rowsInLake?: number; rowsPublished?: number };
-        reported += Number(j.rowsInLake ?? 0) - Number(j.rowsPublished ?? 0);
-      } catch {
-        // not a JSON line
-      }
+  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+    if (!line.includes("rows beyond the late-row bound")) continue;
+    try {
+      const j = JSON.parse(line) as { rowsInLake?: number; rowsPublished?: number };
+      reported += Number(j.rowsInLake ?? 0) - Number(j.rowsPublished ?? 0);
+    } catch {
+      // not a JSON line
     }
-    if (reported >= expected || Date.now() > deadline) return reported;
-    await sleep(2_000);
   }
+  return reported;
 }
