@@ -76,7 +76,10 @@ async function main(): Promise<number> {
   for (const e of report.comparison.examples) console.log(`  differs: ${e}`);
   console.log(`\nintegrity: ${ok ? "PASS" : "FAIL"}`);
   if (ok) await dropIsolatedRun(config);
-  else say(`kept keyspace/database ${config.cassandra.keyspace} and logs in ${config.stateDir}/integrity for diagnosis`);
+  else
+    say(
+      `kept keyspace/database ${config.cassandra.keyspace} and logs in ${config.stateDir}/integrity for diagnosis`,
+    );
   return ok ? 0 : 1;
 }
 
