@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { dropIsolatedRun } from "../infra/local/isolated-run.js";
 import { migrateCassandra } from "../infra/migrate/migrate-cassandra.js";
 import { migrateKafka } from "../infra/migrate/migrate-kafka.js";
 import { PROJECT_ROOT } from "../infra/servers/project-paths.js";
@@ -17,7 +18,7 @@ import { type Config, loadConfig } from "../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../lib/core/envelope.js";
 import { seededRng } from "../lib/core/generator/random.js";
 import { buildCatalogue, randomTrackingEvent } from "../lib/core/generator/tracking-event-factory.js";
-import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
+import { trackingTopic } from "../lib/schema-names.js";
 
 const argv = process.argv;
 const opt = (name: string, fallback: string) => {
@@ -108,15 +109,7 @@ async function main(): Promise<void> {
     const row = `| ${k} | ${groups.map((g) => g.join(",")).join(" / ")} | ${Math.round(backlog / seconds)} | ${counted.messages} | ${counted.unique} |`;
     say(row);
     rows.push(row);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: [topic, cdcCheckpointTopic(config.cassandra.keyspace)] })
-      .catch(() => undefined);
-    await admin.disconnect();
-    const c = createCassandraClient(config, { withKeyspace: false });
-    await c.execute(`DROP KEYSPACE IF EXISTS ${config.cassandra.keyspace}`).catch(() => undefined);
-    await c.shutdown();
+    await dropIsolatedRun(config);
   }
   console.log(`\nbacklog ${backlog} rows, ${SHARDS} shards, each instance a separate process \n`);
   console.log(

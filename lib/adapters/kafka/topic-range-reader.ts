@@ -31,6 +31,7 @@ export async function readTopicRanges(
     maxBytesPerPartition: 4 * 1024 * 1024,
   });
   let count = 0;
+  const delivered = new Map<number, number>();
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
@@ -56,7 +57,9 @@ export async function readTopicRanges(
         if (!range) return;
         for (const m of batch.messages) {
           const off = Number(m.offset);
-          if (off >= range.from && off < range.to) {
+          // A seek or rebalance can make kafkajs fetch a range again: deliver each offset once.
+          if (off >= range.from && off < range.to && off > (delivered.get(batch.partition) ?? -1)) {
+            delivered.set(batch.partition, off);
             onMessage(batch.partition, m);
             count++;
           }
