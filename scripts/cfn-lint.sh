@@ -15,6 +15,7 @@ if ! "$BIN" --version 2>/dev/null | grep -q "cfn-lint ${CFN_LINT_VERSION}$"; the
   command -v python3 >/dev/null || { echo "cfn-lint: python3 is required (apt-get install python3 python3-venv)" >&2; exit 2; }
   echo "cfn-lint: installing cfn-lint ${CFN_LINT_VERSION} into ${VENV} (first run only)" >&2
   rm -rf "$VENV"
+  mkdir -p "$(dirname "$VENV")"
   if ! python3 -m venv "$VENV" >/dev/null 2>"$VENV.log"; then
     echo "cfn-lint: could not create a virtualenv (apt-get install python3-venv):" >&2
     cat "$VENV.log" >&2
