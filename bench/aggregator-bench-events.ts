@@ -6,27 +6,15 @@
 import { randomUUID } from "node:crypto";
 import type { MSKEvent, MSKRecord } from "aws-lambda";
 import { buildEnvelope, EVENT_ID_HEADER } from "../lib/core/envelope.js";
+import { pickTrack } from "../lib/core/generator/tracking-event-factory.js";
 import { eventId, type TrackingRow } from "../lib/core/tracking-row.js";
 
 export const JOBS = 2_000;
 const JOB_BASE = 2_000_000_000;
-const TRACKS = [
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "conversion",
-  "qualified",
-  "unqualified",
-];
-
 function row(now: number, lane: number, lanes: number): TrackingRow {
   // jobs of this lane: job % lanes === lane
   const job = JOB_BASE + Math.floor(Math.random() * (JOBS / lanes)) * lanes + lane;
-  const track = TRACKS[Math.floor(Math.random() * TRACKS.length)] ?? "click";
+  const track = pickTrack(Math.random);
   const ts = now - Math.floor(Math.random() * 3_600_000);
   return {
     bucket: ts - (ts % 60_000),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backfillCompanyIds } from "../../lib/adapters/mysql/company-backfill.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { MysqlWarehouse } from "../../lib/adapters/mysql/mysql-warehouse.js";
+import { pickTrack } from "../../lib/core/generator/tracking-event-factory.js";
 import type { TrackingRow } from "../../lib/core/tracking-row.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import {
@@ -28,26 +29,12 @@ afterAll(async () => {
   await pool.end();
 });
 
-const TRACKS = [
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "conversion",
-  "qualified",
-  "unqualified",
-];
-
 /** Random rows for jobs [base, base + jobs), event times spread over `hours` hours from `startMs`. */
 function randomRows(n: number, base: number, jobs: number, startMs: number, hours = 6): TrackingRow[] {
   return Array.from({ length: n }, (_, i) =>
     trackingRow({
       job_id: base + Math.floor(Math.random() * jobs),
-      custom_track:
-        i % 97 === 0 ? "impression" : (TRACKS[Math.floor(Math.random() * TRACKS.length)] ?? "click"),
+      custom_track: i % 97 === 0 ? "impression" : pickTrack(Math.random),
       bid: i % 13 === 0 ? null : Math.fround(0.1 + Math.random() * 4.9),
       publisher_id: 1 + Math.floor(Math.random() * 3),
       campaign_id: i % 11 === 0 ? null : 1 + Math.floor(Math.random() * 2),
