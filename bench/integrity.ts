@@ -4,7 +4,8 @@
  * the bridge, Kafka/Cassandra restarts, MariaDB down, duplicate and overlapping batches, poison
  * records, rows beyond the late bound), then a grain-by-grain comparison of the warehouse with ground
  * truth from Cassandra. Exits non-zero on any loss, double count, missing dead letter or crash.
- * Usage: npm run integrity -- [--ci] [--load 240] [--rate 500] [--db-down 30]
+ * Usage: npm run integrity -- [--ci] [--load 240] [--rate 500] [--db-down 30] [--kills 12] [--seed n]
+ * The kill -9 moments are random; the seed is printed so a failing run can be replayed.
  */
 
 import { runIntegrity } from "../infra/integrity/integrity-run.js";
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
   });
   if (config.localServers.length < 3)
     throw new Error("the integrity suite restarts the servers: it needs all three local");
+  const seed = opt("seed", Date.now() % 2_147_483_647);
   const started = Date.now();
   const report = await runIntegrity(config, env, {
     loadSeconds: opt("load", ci ? 90 : 240),
@@ -34,6 +36,8 @@ async function main(): Promise<number> {
     dbDownSeconds: opt("db-down", ci ? 10 : 30),
     lateWindowMs,
     quiescenceTimeoutSeconds: 180,
+    seed,
+    kills: opt("kills", ci ? 6 : 12),
     say,
   });
   const ok =
@@ -49,6 +53,9 @@ async function main(): Promise<number> {
     ["events generated", report.eventsGenerated],
     ["late events inside the bound", report.lateInsideBound],
     ["faults injected", `${report.faults.length}: ${report.faults.join("; ")}`],
+    ["random seed of the kill moments", report.seed],
+    ["aggregator invocations interrupted and retried", report.interruptedInvocations],
+    ["poller invocations failed and restarted", report.pollerFailures],
     ["records redelivered (duplicate/overlapping batches)", report.duplicateRecordsRedelivered],
     [
       "poison records injected / dead-lettered",

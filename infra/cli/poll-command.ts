@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfig } from "../../lib/config/index.js";
@@ -7,7 +8,8 @@ import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
 
 /**
  * Runs the CDC poller outside Lambda for `durationSec` (0 = until Ctrl-C), as back-to-back
- * "invocations" of `invocationSec` each, like the one-minute schedule does.
+ * "invocations" of `invocationSec` each, like the one-minute schedule does. A failed invocation is
+ * logged and followed by the next one (the schedule would invoke it again), so the process keeps running.
  */
 export async function pollCommand(durationSec: number, invocationSec: number): Promise<void> {
   const config = loadConfig();
@@ -21,16 +23,24 @@ export async function pollCommand(durationSec: number, invocationSec: number): P
   try {
     while (!stop.signal.aborted && Date.now() < until - 1000) {
       const invocationEnd = Math.min(until, Date.now() + invocationSec * 1000);
-      await runPollerInvocation(
-        runtime.session,
-        {
-          remainingMs: () => invocationEnd - Date.now(),
-          safetyMarginMs: 0,
-          pollIntervalMs: config.cdc.pollIntervalMs,
-          signal: stop.signal,
-        },
-        log,
-      );
+      try {
+        await runPollerInvocation(
+          runtime.session,
+          {
+            remainingMs: () => invocationEnd - Date.now(),
+            safetyMarginMs: 0,
+            pollIntervalMs: config.cdc.pollIntervalMs,
+            signal: stop.signal,
+          },
+          log,
+        );
+      } catch (err) {
+        // Like a failed scheduled invocation: nothing was committed; the next one starts from the checkpoint.
+        log.error("poller invocation failed; the next one starts in 1 s", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        await sleep(1_000);
+      }
     }
   } finally {
     await runtime.close();

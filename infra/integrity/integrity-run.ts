@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +11,7 @@ import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
 import type { Config } from "../../lib/config/index.js";
 import { timeuuidToMs } from "../../lib/core/cdc/timeuuid.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
+import { seededRng } from "../../lib/core/generator/random.js";
 import { buildCatalogue } from "../../lib/core/generator/tracking-event-factory.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { trackingTopic } from "../../lib/schema-names.js";
@@ -19,13 +19,9 @@ import { companyOf, runGenerator } from "../../lib/use-cases/generate/run-genera
 import { migrateAll } from "../cli/migrate-command.js";
 import { lambdaInvoker } from "../local/lambda-invoker.js";
 import { buildMskEvent } from "../local/msk-event.js";
-import {
-  OFFLINE_LAMBDA_ENDPOINT,
-  offlineFunctionName,
-  startServerlessOffline,
-} from "../local/serverless-offline-process.js";
-import { PROJECT_ROOT } from "../servers/project-paths.js";
+import { OFFLINE_LAMBDA_ENDPOINT, offlineFunctionName } from "../local/serverless-offline-process.js";
 import { localServer } from "../servers/registry.js";
+import { ComponentProcesses, randomKillPlan } from "./component-chaos.js";
 import {
   type Comparison,
   compareGrains,
@@ -43,6 +39,10 @@ export interface IntegrityOptions {
   readonly dbDownSeconds: number;
   readonly lateWindowMs: number;
   readonly quiescenceTimeoutSeconds: number;
+  /** Seed of the random kill moments. */
+  readonly seed: number;
+  /** How many kill -9s (spread over poller, bridge and aggregator). */
+  readonly kills: number;
   readonly say: (line: string) => void;
 }
 
@@ -50,6 +50,11 @@ export interface IntegrityReport {
   readonly eventsGenerated: number;
   readonly lateInsideBound: number;
   readonly faults: string[];
+  readonly seed: number;
+  /** Aggregator invocations that failed (killed mid-batch, or database down) and were retried by the bridge. */
+  readonly interruptedInvocations: number;
+  /** Poller invocations that failed (Kafka/Cassandra restarts) and were followed by a fresh one. */
+  readonly pollerFailures: number;
   readonly poisonInjected: number;
   readonly deadLettered: number;
   readonly deadLetterReasons: Record<string, number>;
@@ -89,18 +94,8 @@ export async function runIntegrity(
 
   // Components as separate processes, so each can be killed on its own. Logs of this run in their own folder.
   const runDir = path.join(config.stateDir, "integrity", config.cassandra.keyspace);
-  let offline = await startServerlessOffline(runDir, env);
-  const spawnLocalAws = (): ChildProcess =>
-    spawn(
-      process.execPath,
-      ["--import", "tsx", "bin/jtp.ts", "local-aws", "--batch-size", "200", "--batching-window", "100"],
-      {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: ["ignore", "ignore", "ignore"],
-      },
-    );
-  let localAws = spawnLocalAws();
+  const components = new ComponentProcesses(runDir, env, ["--batch-size", "200", "--batching-window", "100"]);
+  await components.startAll();
   const crashed: string[] = [];
 
   // Generator: a writer that survives Cassandra restarts (it retries the same rows: same primary key).
@@ -143,17 +138,20 @@ export async function runIntegrity(
   let duplicateRecords = 0;
   const beyond: TrackingRow[] = [];
 
-  await at(0.1);
-  fault("kill -9 bridge + schedule process");
-  localAws.kill("SIGKILL");
-  await sleep(1500);
-  localAws = spawnLocalAws();
-
-  await at(0.2);
-  fault("kill -9 serverless offline (poller and aggregator mid-invocation)");
-  offline.child.kill("SIGKILL");
-  await sleep(1500);
-  offline = await startServerlessOffline(runDir, env);
+  // kill -9 of each component at random moments (seeded, so a failing run can be replayed with --seed).
+  const plan = randomKillPlan(seededRng(o.seed), o.kills);
+  say(
+    `kill plan (seed ${o.seed}): ${plan.map((k) => `${k.component}@${Math.round(k.at * o.loadSeconds)}s`).join(", ")}`,
+  );
+  const killing = (async () => {
+    for (const k of plan) {
+      await at(k.at);
+      fault(`kill -9 ${ComponentProcesses.describe(k.component)}; restart after ${k.downMs} ms`);
+      components.kill(k.component);
+      await sleep(k.downMs);
+      await components.start(k.component);
+    }
+  })();
 
   await at(0.3);
   fault(`inject ${poisonPayloads().length} poison records`);
@@ -192,10 +190,19 @@ export async function runIntegrity(
     const first = records.slice(0, 40);
     const overlap = records.slice(20, 60);
     for (const batch of [first, first, overlap]) {
-      await invoker.invoke(
-        offlineFunctionName("aggregator"),
-        buildMskEvent(config.kafka.brokers, topic, e.partition, batch),
-      );
+      // The aggregator may be down at this moment (a random kill): retry like an event source mapping.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await invoker.invoke(
+            offlineFunctionName("aggregator"),
+            buildMskEvent(config.kafka.brokers, topic, e.partition, batch),
+          );
+          break;
+        } catch (err) {
+          if (attempt >= 60) throw err;
+          await sleep(1_000);
+        }
+      }
       duplicateRecords += batch.length;
     }
   }
@@ -261,6 +268,7 @@ export async function runIntegrity(
   beyond.push(...extra);
 
   const gen = await generating;
+  await killing;
   const lastFaultEnd = Date.now();
   say(`load done: ${gen.written} events (${gen.late} late inside the bound); waiting for quiescence`);
 
@@ -273,14 +281,15 @@ export async function runIntegrity(
   // Converged when every lake row is either counted exactly once in the warehouse or was never
   // published AND reported by the poller as beyond the late bound. Rows merely still in flight keep it
   // waiting (they are neither published nor reported yet), so a slow pipeline is not mistaken for loss.
-  const offlineLog = path.join(runDir, "offline", "serverless-offline.log");
   let reported = 0;
   const deadline = Date.now() + o.quiescenceTimeoutSeconds * 1000;
+  let lastTotal = -1;
+  let unchangedChecks = 0;
   while (Date.now() < deadline) {
     await sleep(3_000);
     const published = await publishedIds(config);
     unpublished = await lakeIdsNotIn(config, published);
-    reported = beyondBoundReports(offlineLog);
+    reported = beyondBoundReports(components.logs.poller);
     const truth = await truthFromLake(config, unpublished);
     const wh = await grainsFromWarehouse(reader).catch(() => undefined);
     if (!wh) continue;
@@ -289,6 +298,10 @@ export async function runIntegrity(
       `  lake ${totalEvents(truth) + unpublished.size} events, warehouse ${totalEvents(wh)}, unpublished ${unpublished.size} (reported beyond bound ${reported}), lost ${comparison.lost}, duplicated ${comparison.duplicated}`,
     );
     const clean = comparison.lost === 0 && comparison.duplicated === 0 && comparison.spendDiffCents === 0;
+    // Stuck (no progress while events are missing): show what the database is doing, for diagnosis.
+    unchangedChecks = totalEvents(wh) === lastTotal && !clean ? unchangedChecks + 1 : 0;
+    lastTotal = totalEvents(wh);
+    if (unchangedChecks === 4) await sayDatabaseActivity(config, say);
     if (clean && reported === unpublished.size) {
       recoverySeconds = (Date.now() - lastFaultEnd) / 1000;
       break;
@@ -302,19 +315,22 @@ export async function runIntegrity(
   await reader.end();
 
   // Every component must still be running (or have been restarted by us).
-  if (localAws.exitCode !== null) crashed.push("local-aws (bridge + schedule)");
-  if (offline.child.exitCode !== null) crashed.push("serverless offline");
+  crashed.push(...components.crashed());
   for (const s of ["kafka", "cassandra", "mariadb"] as const) {
     if (!(await localServer(config, s).status()).healthy) crashed.push(s);
   }
-  localAws.kill("SIGINT");
-  await offline.stop();
+  const interruptedInvocations = components.countLines("bridge", "invocation failed; retrying");
+  const pollerFailures = components.countLines("poller", "poller invocation failed");
+  await components.stopAll();
   await cass.shutdown();
 
   return {
     eventsGenerated: gen.written + beyond.length,
     lateInsideBound: gen.late,
     faults,
+    seed: o.seed,
+    interruptedInvocations,
+    pollerFailures,
     poisonInjected,
     deadLettered: totals.deadLetters,
     deadLetterReasons,
@@ -341,6 +357,25 @@ export async function runIntegrity(
     recoverySeconds,
     componentsCrashed: crashed,
   };
+}
+
+/** The warehouse's open transactions and statements (admin account). */
+async function sayDatabaseActivity(config: Config, say: (line: string) => void): Promise<void> {
+  const admin = createMysqlPool(config, config.mysql.admin, { withoutDatabase: true, connectionLimit: 1 });
+  try {
+    const [procs] = await admin.query(
+      "SELECT id, user, command, time, state, LEFT(info, 120) AS info FROM information_schema.processlist WHERE db = ? AND command <> 'Sleep'",
+      [config.mysql.database],
+    );
+    const [trx] = await admin.query(
+      "SELECT trx_mysql_thread_id, trx_state, trx_started, trx_rows_locked, LEFT(trx_query, 120) AS q FROM information_schema.innodb_trx",
+    );
+    say(`  no progress: statements ${JSON.stringify(procs)}; transactions ${JSON.stringify(trx)}`);
+  } catch (err) {
+    say(`  no progress; database activity unavailable: ${(err as Error).message}`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** create_time of every lake row whose event id is not among `published`. */

@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { intBetween, type Rng } from "../../lib/core/generator/random.js";
+import { startServerlessOffline } from "../local/serverless-offline-process.js";
+import { PROJECT_ROOT } from "../servers/project-paths.js";
+
+/** The pipeline's three processes, each killable on its own. */
+export const COMPONENTS = ["poller", "bridge", "aggregator"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+const DESCRIPTION: Record<Component, string> = {
+  poller: "CDC poller (`jtp poll`, scheduled-invocation loop)",
+  bridge: "Kafka event source mapping bridge (`jtp local-aws --no-schedule`)",
+  aggregator: "aggregator (serverless offline)",
+};
+
+export interface KillPlan {
+  /** Fraction of the load period (0..1) at which to kill. */
+  readonly at: number;
+  readonly component: Component;
+  /** How long the component stays dead before it is restarted. */
+  readonly downMs: number;
+}
+
+/**
+ * `count` kill -9s at random moments in [from, to] of the load period, drawn from `rng`. Every
+ * component is killed at least once when count >= 3 (the targets are a shuffled round-robin).
+ */
+export function randomKillPlan(rng: Rng, count: number, from = 0.05, to = 0.9): KillPlan[] {
+  const targets: Component[] = Array.from(
+    { length: count },
+    (_, i) => COMPONENTS[i % COMPONENTS.length] ?? "poller",
+  );
+  for (let i = targets.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [targets[i], targets[j]] = [targets[j] ?? "poller", targets[i] ?? "poller"];
+  }
+  return targets
+    .map((component) => ({ at: from + rng() * (to - from), component, downMs: intBetween(rng, 200, 3_000) }))
+    .sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Runs the poller, the bridge and serverless offline (the aggregator) as separate child processes with
+ * their output in log files under `runDir`, and kills/restarts any one of them.
+ */
+export class ComponentProcesses {
+  private poller: ChildProcess | undefined;
+  private bridge: ChildProcess | undefined;
+  private offline: { child: ChildProcess; stop: () => Promise<void> } | undefined;
+  readonly logs: Record<Component, string>;
+
+  constructor(
+    private readonly runDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly bridgeArgs: readonly string[],
+  ) {
+    mkdirSync(runDir, { recursive: true });
+    this.logs = {
+      poller: path.join(runDir, "poller.log"),
+      bridge: path.join(runDir, "bridge.log"),
+      aggregator: path.join(runDir, "offline", "serverless-offline.log"),
+    };
+  }
+
+  static describe(c: Component): string {
+    return DESCRIPTION[c];
+  }
+
+  async startAll(): Promise<void> {
+    await this.start("aggregator");
+    await this.start("bridge");
+    await this.start("poller");
+  }
+
+  async start(c: Component): Promise<void> {
+    if (c === "aggregator") {
+      this.offline = await startServerlessOffline(this.runDir, this.env);
+    } else if (c === "bridge") {
+      this.bridge = this.spawnJtp(["local-aws", "--no-schedule", ...this.bridgeArgs], this.logs.bridge);
+    } else {
+      this.poller = this.spawnJtp(["poll", "--invocation", "30"], this.logs.poller);
+    }
+  }
+
+  kill(c: Component): void {
+    const child = c === "aggregator" ? this.offline?.child : c === "bridge" ? this.bridge : this.poller;
+    child?.kill("SIGKILL");
+  }
+
+  /** Components whose process has exited on its own (not running now). */
+  crashed(): Component[] {
+    const out: Component[] = [];
+    if (this.offline?.child.exitCode !== null) out.push("aggregator");
+    if (this.bridge?.exitCode !== null) out.push("bridge");
+    if (this.poller?.exitCode !== null) out.push("poller");
+    return out;
+  }
+
+  async stopAll(): Promise<void> {
+    this.poller?.kill("SIGINT");
+    this.bridge?.kill("SIGINT");
+    await sleep(1_000);
+    await this.offline?.stop();
+  }
+
+  /** Lines of a component's log that contain `text`. */
+  countLines(c: Component, text: string): number {
+    const file = this.logs[c];
+    if (!existsSync(file)) return 0;
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.includes(text)).length;
+  }
+
+  private spawnJtp(args: readonly string[], logFile: string): ChildProcess {
+    const out = createWriteStream(logFile, { flags: "a" });
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/jtp.ts", ...args], {
+      cwd: PROJECT_ROOT,
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    return child;
+  }
+}
