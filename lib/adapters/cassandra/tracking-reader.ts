@@ -35,9 +35,9 @@ export class TrackingReader {
     untilMs: number,
     limit: number,
   ): Promise<TrackingRow[]> {
-    const rs =
+    const [query, params] =
       "cursor" in after
-        ? await this.client.execute(
+        ? [
             this.afterCursor,
             [
               new Date(bucket),
@@ -46,14 +46,22 @@ export class TrackingReader {
               new Date(untilMs),
               limit,
             ],
-            { prepare: true, fetchSize: limit },
-          )
-        : await this.client.execute(
-            this.afterTime,
-            [new Date(bucket), shard, new Date(after.afterMs), new Date(untilMs), limit],
-            { prepare: true, fetchSize: limit },
-          );
-    return rs.rows.map(toTrackingRow);
+          ]
+        : [this.afterTime, [new Date(bucket), shard, new Date(after.afterMs), new Date(untilMs), limit]];
+    // Follow the pages: a server may end a page before fetchSize rows (Amazon Keyspaces does at 1 MB
+    // of data read), and a short first page must not be taken for "no more rows in this bucket".
+    const out: TrackingRow[] = [];
+    let pageState: string | undefined;
+    do {
+      const rs = await this.client.execute(query, params, {
+        prepare: true,
+        fetchSize: limit - out.length,
+        pageState,
+      });
+      for (const row of rs.rows) out.push(toTrackingRow(row));
+      pageState = rs.pageState ?? undefined;
+    } while (pageState && out.length < limit);
+    return out;
   }
 
   /** Ids (create_time) of (bucket, shard) with time in (afterMs, untilMs]: the cheap half of a look-back sweep. */
@@ -81,8 +89,15 @@ export class TrackingReader {
     const out: TrackingRow[] = [];
     for (let i = 0; i < createTimes.length; i += 100) {
       const ids = createTimes.slice(i, i + 100).map((s) => cassandra.types.TimeUuid.fromString(s));
-      const rs = await this.client.execute(this.byIds, [new Date(bucket), shard, ids], { prepare: true });
-      out.push(...rs.rows.map(toTrackingRow));
+      let pageState: string | undefined;
+      do {
+        const rs = await this.client.execute(this.byIds, [new Date(bucket), shard, ids], {
+          prepare: true,
+          pageState,
+        });
+        out.push(...rs.rows.map(toTrackingRow));
+        pageState = rs.pageState ?? undefined;
+      } while (pageState);
     }
     return out;
   }
