@@ -19,7 +19,8 @@ let runtime: PollerRuntime | undefined;
  * remaining time falls below CDC_SAFETY_MARGIN_MS, publishing new rows to Kafka exactly once.
  */
 export async function pollLake(_event: ScheduledEvent, context: Context): Promise<InvocationSummary> {
-  // On AWS, Cassandra credentials may come from CASSANDRA_SECRET_ARN (Secrets Manager; read once).
+  // On AWS, Cassandra and Kafka SCRAM credentials may come from CASSANDRA_SECRET_ARN / KAFKA_SECRET_ARN
+  // (Secrets Manager; read once). MSK IAM needs no secret: the Kafka clients sign tokens with the role.
   const config = await loadConfigWithSecrets();
   runtime ??= createPoller(config, log, faultHooks(config));
   return runPollerInvocation(

@@ -1,7 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { type Config, parseHostPort } from "../../lib/config/index.js";
+import { clientEncryptionYaml, ensureCassandraTls } from "./cassandra-tls.js";
 import { ensureMavenJars, requireJava } from "./maven-jars.js";
 import { SERVERS_DIR } from "./project-paths.js";
 import { ServerError } from "./server-error.js";
@@ -63,7 +64,7 @@ export class CassandraServer extends SupervisedServer {
 
   protected async launch(log: (line: string) => void): Promise<number> {
     const java = requireJava(this.name);
-    const { yaml, logback } = this.writeConfig();
+    const { yaml, logback } = this.writeConfig(java, log);
     const heap = process.env.JTP_CASSANDRA_HEAP ?? "2G";
     log(`cassandra: starting on ${this.host}:${this.port}, heap ${heap} (log ${this.logFile})`);
     return spawnDetached({
@@ -117,7 +118,7 @@ export class CassandraServer extends SupervisedServer {
     }
   }
 
-  private writeConfig(): { yaml: string; logback: string } {
+  private writeConfig(java: string, log: (line: string) => void): { yaml: string; logback: string } {
     if (this.host !== "127.0.0.1" && this.host !== "localhost") {
       throw new ServerError(
         this.name,
@@ -127,6 +128,7 @@ export class CassandraServer extends SupervisedServer {
     const conf = ensureDir(path.join(this.dir, "conf"));
     const data = path.join(this.dir, "data");
     const yaml = path.join(conf, "cassandra.yaml");
+    const tls = ensureCassandraTls(this.config.stateDir, java, log);
     writeFileSync(
       yaml,
       [
@@ -156,9 +158,13 @@ export class CassandraServer extends SupervisedServer {
         "concurrent_reads: 16",
         "concurrent_writes: 32",
         "native_transport_max_threads: 64",
+        // TLS optional on the native port: plaintext and TLS clients both work (test/integration/cassandra-tls.test.ts).
+        ...clientEncryptionYaml(tls),
         "",
       ].join("\n"),
+      { mode: 0o600 },
     );
+    chmodSync(yaml, 0o600); // carries the keystore password
     const logback = path.join(conf, "logback.xml");
     writeFileSync(
       logback,

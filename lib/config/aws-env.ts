@@ -21,4 +21,9 @@ export const awsEnvShape = {
   MYSQL_WRITER_SECRET_ARN: secretArn.optional(),
   /** Same for Cassandra / Amazon Keyspaces credentials (into CASSANDRA_USERNAME / CASSANDRA_PASSWORD). */
   CASSANDRA_SECRET_ARN: secretArn.optional(),
+  /**
+   * Same for Kafka SASL/SCRAM credentials (into KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD), e.g. the
+   * secret a self-managed cluster's event source mapping already uses. Not needed with MSK IAM.
+   */
+  KAFKA_SECRET_ARN: secretArn.optional(),
 } as const;

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { aggregatorEnvShape } from "./aggregator-env.js";
 import { awsEnvShape } from "./aws-env.js";
+import { cassandraTlsEnvShape, cassandraTlsIssues } from "./cassandra-tls-env.js";
 import { cdcEnvShape } from "./cdc-env.js";
+import { kafkaAuthEnvShape, kafkaAuthIssues } from "./kafka-auth-env.js";
 
 /**
  * The environment variables the pipeline reads, with defaults and validation. Every knob lives
@@ -77,7 +79,7 @@ const localServers = z
 const secret = z.string().min(8, "must be at least 8 characters").optional();
 const userName = z.string().regex(/^[A-Za-z0-9_]{1,32}$/, "must be 1-32 letters, digits or _");
 
-export const envSchema = z.object({
+const envObject = z.object({
   JTP_STATE_DIR: z.string().min(1).optional(),
   JTP_LOCAL_SERVERS: localServers.prefault(LOCAL_SERVER_NAMES.join(",")),
 
@@ -89,6 +91,7 @@ export const envSchema = z.object({
   KAFKA_SSL: boolean.default(false),
   /** Compression of produced record batches: gzip halves kafkajs CPU per message on this workload. */
   KAFKA_COMPRESSION: z.enum(["none", "gzip"], "must be none or gzip").default("gzip"),
+  ...kafkaAuthEnvShape,
 
   CASSANDRA_CONTACT_POINTS: hostPortList.prefault("127.0.0.1:9042"),
   CASSANDRA_LOCAL_DC: z.string().min(1).default("datacenter1"),
@@ -98,6 +101,7 @@ export const envSchema = z.object({
   CASSANDRA_PASSWORD: z.string().min(1).optional(),
   CASSANDRA_SHARDS: integer(1, 256).default(4),
   CASSANDRA_BUCKET_SECONDS: integer(1, 86_400).default(60),
+  ...cassandraTlsEnvShape,
 
   MYSQL_HOST: z.string().trim().min(1).default("127.0.0.1"),
   MYSQL_PORT: integer(1, 65_535).default(3306),
@@ -118,6 +122,13 @@ export const envSchema = z.object({
   ...cdcEnvShape,
   ...aggregatorEnvShape,
   ...awsEnvShape,
+});
+
+/** The variables one by one, then the combinations that cannot work together (e.g. MSK IAM without TLS). */
+export const envSchema = envObject.superRefine((e, ctx) => {
+  for (const issue of [...kafkaAuthIssues(e), ...cassandraTlsIssues(e)]) {
+    ctx.addIssue({ code: "custom", path: [issue.variable], message: issue.message });
+  }
 });
 
 export type ParsedEnv = z.infer<typeof envSchema>;

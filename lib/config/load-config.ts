@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../errors.js";
 import { type AggregatorConfig, toAggregatorConfig } from "./aggregator-env.js";
+import { type CassandraTls, toCassandraTls } from "./cassandra-tls-env.js";
 import { type CdcConfig, parseShardList } from "./cdc-env.js";
 import { envSchema, type LocalServerName, type ParsedEnv } from "./env-schema.js";
+import { type KafkaSasl, toKafkaSasl } from "./kafka-auth-env.js";
 
 export interface HostPort {
   readonly host: string;
@@ -21,6 +23,8 @@ export interface Config {
     readonly replicationFactor: number;
     readonly retentionMs: number;
     readonly ssl: boolean;
+    /** SASL authentication (MSK IAM, SCRAM) or none. */
+    readonly sasl: KafkaSasl;
     readonly compression: "none" | "gzip";
   };
   readonly cassandra: {
@@ -30,6 +34,7 @@ export interface Config {
     readonly replicationFactor: number;
     readonly username: string | undefined;
     readonly password: string | undefined;
+    readonly tls: CassandraTls;
     readonly shards: number;
     readonly bucketSeconds: number;
   };
@@ -125,6 +130,7 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       retentionMs: e.KAFKA_RETENTION_HOURS * 3_600_000,
       ssl: e.KAFKA_SSL,
+      sasl: toKafkaSasl(e),
       compression: e.KAFKA_COMPRESSION,
     },
     cassandra: {
@@ -134,6 +140,7 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       replicationFactor: e.CASSANDRA_REPLICATION_FACTOR,
       username: e.CASSANDRA_USERNAME,
       password: e.CASSANDRA_PASSWORD,
+      tls: toCassandraTls(e),
       shards: e.CASSANDRA_SHARDS,
       bucketSeconds: e.CASSANDRA_BUCKET_SECONDS,
     },

@@ -238,11 +238,44 @@ describe("serverless package (every stage, offline) and cfn-lint", () => {
     expect(resourcesOf("secretsmanager:GetSecretValue")).toBe(
       JSON.stringify([
         { Ref: "CassandraSecretArn" },
+        { Ref: "KafkaSecretArn" },
         { Ref: "KafkaAuthSecretArn" },
         { Ref: "MysqlWriterSecretArn" },
       ]),
     );
     expect(resourcesOf("sqs:SendMessage")).toContain("AggregatorFailedBatchesQueue");
+  });
+
+  it("prod: the poller authenticates to MSK with IAM over TLS and to Keyspaces over TLS; dev: SCRAM over TLS from the trigger's secret", () => {
+    const envOf = (stage: Stage, fn: string): JsonObject => {
+      const props = tpl(stage).Resources[fn]?.Properties ?? {};
+      return ((props.Environment as JsonObject | undefined)?.Variables ?? {}) as JsonObject;
+    };
+    const prod = envOf("prod", "CdcPollerLambdaFunction");
+    expect(prod).toMatchObject({
+      KAFKA_SSL: "true",
+      KAFKA_SASL_MECHANISM: "aws-msk-iam",
+      CASSANDRA_SSL: "true",
+      CASSANDRA_CONTACT_POINTS: "cassandra.eu-west-1.amazonaws.com:9142",
+    });
+    // Lambda sets AWS_REGION itself (a reserved variable); no Kafka secret with IAM.
+    expect(prod.AWS_REGION).toBeUndefined();
+    expect(prod.KAFKA_SECRET_ARN ?? "").toBe("");
+    expect(tpl("prod").Parameters?.KafkaSecretArn?.Default).toBe("");
+    // The aggregator has no Kafka client: its trigger authenticates by itself.
+    expect(envOf("prod", "AggregatorLambdaFunction").KAFKA_SASL_MECHANISM).toBeUndefined();
+
+    const dev = envOf("dev", "CdcPollerLambdaFunction");
+    const devAuthSecret = tpl("dev").Parameters?.KafkaAuthSecretArn?.Default;
+    expect(dev).toMatchObject({
+      KAFKA_SSL: "true",
+      KAFKA_SASL_MECHANISM: "scram-sha-512",
+      KAFKA_SECRET_ARN: devAuthSecret,
+    });
+    expect(tpl("dev").Parameters?.KafkaSecretArn?.Default).toBe(devAuthSecret);
+
+    const local = envOf("local", "CdcPollerLambdaFunction");
+    expect(local).toMatchObject({ KAFKA_SSL: "false", KAFKA_SASL_MECHANISM: "none", CASSANDRA_SSL: "false" });
   });
 
   it("local: LocalStack/offline shape (nodejs22.x, no VPC, no Kafka trigger); dev: self-managed Kafka trigger", () => {

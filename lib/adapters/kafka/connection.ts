@@ -1,5 +1,8 @@
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka } from "kafkajs";
 import type { Config } from "../../config/index.js";
+import { type KafkaClientOptions, kafkaClientConfig } from "./kafka-client-config.js";
+
+export type { KafkaClientOptions } from "./kafka-client-config.js";
 
 /**
  * kafkajs 2.2.4 computes a negative setTimeout delay in its request queue; Node 24 then prints a
@@ -19,21 +22,11 @@ function silenceKafkajsNegativeTimeoutWarning(): void {
   }) as typeof process.emitWarning;
 }
 
-export interface KafkaClientOptions {
-  /** No kafkajs logging and no retries: for health probes that are expected to fail while a server starts. */
-  readonly quiet?: boolean;
-}
-
-/** A kafkajs client for the configured brokers. kafkajs's own logging is kept to errors. */
+/**
+ * A kafkajs client for the configured brokers, with TLS and SASL (MSK IAM, SCRAM) as configured
+ * (kafka-client-config.ts). kafkajs's own logging is kept to errors.
+ */
 export function createKafka(config: Config, clientIdSuffix = "", options: KafkaClientOptions = {}): Kafka {
   silenceKafkajsNegativeTimeoutWarning();
-  return new Kafka({
-    clientId: `${config.kafka.clientId}${clientIdSuffix}`,
-    brokers: [...config.kafka.brokers],
-    ssl: config.kafka.ssl,
-    logLevel: options.quiet ? logLevel.NOTHING : logLevel.ERROR,
-    connectionTimeout: 5_000,
-    requestTimeout: 30_000,
-    retry: options.quiet ? { retries: 0 } : { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
-  });
+  return new Kafka(kafkaClientConfig(config.kafka, clientIdSuffix, options));
 }

@@ -22,3 +22,10 @@ export function isFencedError(err: unknown): boolean {
   }
   return false;
 }
+
+/** SASL authentication to Kafka could not be prepared (e.g. no AWS credentials to sign an MSK IAM token). */
+export class KafkaAuthError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("KAFKA_AUTH", message, options);
+  }
+}

@@ -25,6 +25,7 @@ export function secretsManagerReader(): SecretStringReader {
 const SECRET_TARGETS = [
   { arnVar: "MYSQL_WRITER_SECRET_ARN", userVar: "MYSQL_WRITER_USER", passwordVar: "MYSQL_WRITER_PASSWORD" },
   { arnVar: "CASSANDRA_SECRET_ARN", userVar: "CASSANDRA_USERNAME", passwordVar: "CASSANDRA_PASSWORD" },
+  { arnVar: "KAFKA_SECRET_ARN", userVar: "KAFKA_SASL_USERNAME", passwordVar: "KAFKA_SASL_PASSWORD" },
 ] as const satisfies ReadonlyArray<{
   arnVar: keyof typeof awsEnvShape;
   userVar: string;
