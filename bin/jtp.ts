@@ -53,9 +53,11 @@ program
   .description("run the CDC poller locally (Cassandra → Kafka), as the scheduled function would")
   .option("--duration <seconds>", "stop after this many seconds (0 = until Ctrl-C)", "0")
   .option("--invocation <seconds>", "length of one simulated scheduled invocation", "60")
-  .action(async (o: { duration: string; invocation: string }) =>
-    pollCommand(Number(o.duration), Number(o.invocation)),
-  );
+  .action(async (o: { duration: string; invocation: string }) => {
+    await pollCommand(Number(o.duration), Number(o.invocation));
+    // Connections are closed; do not let a lingering client timer keep the process alive.
+    process.exit(0);
+  });
 
 program
   .command("start")

@@ -92,18 +92,23 @@ export class ComponentProcesses {
 
   /** Components whose process has exited on its own (not running now). */
   crashed(): Component[] {
+    const gone = (c: ChildProcess | undefined) => !c || c.exitCode !== null || c.signalCode !== null;
     const out: Component[] = [];
-    if (this.offline?.child.exitCode !== null) out.push("aggregator");
-    if (this.bridge?.exitCode !== null) out.push("bridge");
-    if (this.poller?.exitCode !== null) out.push("poller");
+    if (gone(this.offline?.child)) out.push("aggregator");
+    if (gone(this.bridge)) out.push("bridge");
+    if (gone(this.poller)) out.push("poller");
     return out;
   }
 
   async stopAll(): Promise<void> {
-    this.poller?.kill("SIGINT");
-    this.bridge?.kill("SIGINT");
-    await sleep(1_000);
+    const children = [this.poller, this.bridge].filter((c): c is ChildProcess => c !== undefined);
+    for (const c of children) c.kill("SIGINT");
     await this.offline?.stop();
+    // Whatever has not exited 10 s after SIGINT is killed: the suite never leaves processes behind.
+    for (let i = 0; i < 100 && children.some((c) => c.exitCode === null && c.signalCode === null); i++) {
+      await sleep(100);
+    }
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   }
 
   /** Lines of a component's log that contain `text`. */
