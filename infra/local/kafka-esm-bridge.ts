@@ -27,6 +27,8 @@ export interface BridgeStats {
 
 /** Records fetched for one partition and not yet delivered; paused above this many. */
 const MAX_QUEUED_PER_PARTITION = 20_000;
+/** An invocation running longer than this is logged (once) while it runs. */
+const SLOW_INVOCATION_MS = 30_000;
 
 interface PartitionLane {
   readonly partition: number;
@@ -179,6 +181,18 @@ export class KafkaEsmBridge {
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
+      // A slow invocation is worth a line: the partition waits for it (up to the function timeout).
+      const slow = setTimeout(
+        () =>
+          this.log.warn("invocation still running", {
+            function: s.functionName,
+            partition,
+            records,
+            attempt: attempt + 1,
+            runningMs: Date.now() - started,
+          }),
+        SLOW_INVOCATION_MS,
+      );
       try {
         const result = await this.invoker.invoke(s.functionName, event);
         this.onResult?.(result, records);
@@ -187,6 +201,7 @@ export class KafkaEsmBridge {
         this.stats.lastInvocationMs = Date.now() - started;
         return;
       } catch (err) {
+        clearTimeout(slow);
         this.stats.failures++;
         if ((s.maxRetries >= 0 && attempt >= s.maxRetries) || this.stopping) throw err;
         const backoff = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
@@ -199,6 +214,8 @@ export class KafkaEsmBridge {
           error: (err as Error).message,
         });
         await sleep(backoff);
+      } finally {
+        clearTimeout(slow);
       }
     }
   }
