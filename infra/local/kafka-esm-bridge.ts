@@ -16,6 +16,11 @@ export interface BridgeSettings {
   /** Retries per batch before giving up; -1 = forever (AWS default: the partition blocks until it succeeds). */
   readonly maxRetries: number;
   readonly startFromEarliest: boolean;
+  /**
+   * At most this many invocations in flight across all partitions (default: one per partition, as
+   * Lambda's event source mapping does). Lower it to model fewer concurrent consumers.
+   */
+  readonly maxConcurrentInvocations?: number;
 }
 
 export interface BridgeStats {
@@ -69,6 +74,10 @@ export class KafkaEsmBridge {
     private readonly onResult?: (result: unknown, records: number) => void,
   ) {
     if (settings.batchSize < 1 || settings.batchSize > 10_000) throw new Error("batchSize must be 1..10000");
+    const limit = settings.maxConcurrentInvocations;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new Error("maxConcurrentInvocations must be a whole number >= 1");
+    }
     if (settings.batchingWindowMs < 0 || settings.batchingWindowMs > 300_000) {
       throw new Error("batching window must be 0..300000 ms");
     }
@@ -139,6 +148,8 @@ export class KafkaEsmBridge {
   /** Starts delivering a lane's queue if it has a full batch or its window has passed. */
   private kick(lane: PartitionLane): void {
     if (lane.running || lane.queue.length === 0 || this.stopping) return;
+    const limit = this.settings.maxConcurrentInvocations;
+    if (limit !== undefined && [...this.lanes.values()].filter((l) => l.running).length >= limit) return;
     const due =
       lane.queue.length >= this.settings.batchSize ||
       Date.now() - lane.firstQueuedAt >= this.settings.batchingWindowMs;
@@ -154,6 +165,10 @@ export class KafkaEsmBridge {
       .finally(() => {
         lane.running = false;
         this.kick(lane);
+        // A concurrency slot is free: other lanes may be waiting for it.
+        if (this.settings.maxConcurrentInvocations !== undefined) {
+          for (const other of this.lanes.values()) this.kick(other);
+        }
       });
   }
 

@@ -86,4 +86,51 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
       expect(e.high === "0" ? ["-1", "0"] : [e.high]).toContain(c?.offset);
     }
   });
+
+  it("keeps at most maxConcurrentInvocations in flight across partitions and still delivers everything", async () => {
+    const topic = uniqueName("jtp_bridge_conc");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 400 }, (_, i) => ({ key: `job-${i}`, value: `m${i}` })),
+    });
+    await producer.disconnect();
+
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const invoker: Invoker = {
+      async invoke() {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await sleep(20);
+        inFlight--;
+        return { ok: true };
+      },
+    };
+    const bridge = new KafkaEsmBridge(
+      kafka,
+      invoker,
+      {
+        topic,
+        functionName: "fn",
+        groupId: uniqueName("g"),
+        bootstrapServers: config.kafka.brokers,
+        batchSize: 25,
+        batchingWindowMs: 0,
+        maxRetries: -1,
+        startFromEarliest: true,
+        maxConcurrentInvocations: 2,
+      },
+      quiet,
+    );
+    await bridge.start();
+    const deadline = Date.now() + 30_000;
+    while (bridge.stats.records < 400 && Date.now() < deadline) await sleep(50);
+    await bridge.stop();
+
+    expect(bridge.stats.records).toBe(400);
+    expect(maxInFlight).toBe(2);
+  });
 });
