@@ -51,7 +51,10 @@ export async function readTopicRanges(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // Resolving advances the fetch position (nothing is committed: autoCommit is off). Without it
+      // kafkajs fetches the same first maxBytesPerPartition of a partition again and again, and a range
+      // longer than one fetch never completes.
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const range = pending.get(batch.partition);
         if (!range) return;
