@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import type { Pool } from "mysql2/promise";
 import { type CassandraClient, createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { TrackingWriter } from "../../lib/adapters/cassandra/tracking-writer.js";
@@ -12,6 +13,7 @@ import { trackingTopic } from "../../lib/schema-names.js";
 import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
 import { companyOf } from "../../lib/use-cases/generate/run-generator.js";
 import { migrateAll } from "../cli/migrate-command.js";
+import { PROJECT_ROOT } from "../servers/project-paths.js";
 import { selectServers } from "../servers/registry.js";
 import { KafkaEsmBridge } from "./kafka-esm-bridge.js";
 import { lambdaInvoker } from "./lambda-invoker.js";
@@ -28,6 +30,14 @@ export interface LocalPipelineOptions {
   /** Batching window of the local event source mapping, ms (AWS default 500; 0 = none). */
   readonly batchingWindowMs: number;
   readonly jobs: number;
+  /**
+   * 0 (default): the schedule stand-in invokes the poller function in serverless offline. N > 0: N
+   * separate poller processes (`jtp poll`), the lake's shards split between them (CDC_SHARDS_OWNED),
+   * as a deployment with one scheduled function per shard group would run (scale-out).
+   */
+  readonly pollerProcesses?: number;
+  /** Aggregator invocations in flight at once (default: one per partition, as Lambda does). */
+  readonly maxConcurrentInvocations?: number;
 }
 
 /**
@@ -46,6 +56,7 @@ export class LocalPipeline {
     | { stop: () => Promise<void>; logFile: string; child: { pid?: number | undefined } }
     | undefined;
   private startedServers: string[] = [];
+  private pollers: ChildProcess[] = [];
   private readerPool: Pool | undefined;
   private lakeClient: CassandraClient | undefined;
 
@@ -94,8 +105,21 @@ export class LocalPipeline {
     this.offline = offline;
     this.say(`serverless offline: functions on ${OFFLINE_LAMBDA_ENDPOINT} (log ${offline.logFile})`);
     const invoker = lambdaInvoker(OFFLINE_LAMBDA_ENDPOINT);
-    this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log);
-    this.scheduler.start();
+    const pollerProcesses = this.options.pollerProcesses ?? 0;
+    if (pollerProcesses === 0) {
+      this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log);
+      this.scheduler.start();
+    } else {
+      const groups = shardGroups(c.cassandra.shards, pollerProcesses);
+      this.pollers = groups.map((shards) =>
+        spawn(process.execPath, ["--import", "tsx", "bin/jtp.ts", "poll", "--invocation", "60"], {
+          cwd: PROJECT_ROOT,
+          env: { ...env, CDC_SHARDS_OWNED: shards.join(",") },
+          stdio: ["ignore", "ignore", "inherit"],
+        }),
+      );
+      this.say(`poller processes: ${groups.map((g) => `shards ${g.join(",")}`).join(" / ")}`);
+    }
     this.bridge = new KafkaEsmBridge(
       createKafka(c, "-esm-bridge"),
       invoker,
@@ -108,6 +132,9 @@ export class LocalPipeline {
         batchingWindowMs: this.options.batchingWindowMs,
         maxRetries: -1,
         startFromEarliest: true,
+        ...(this.options.maxConcurrentInvocations === undefined
+          ? {}
+          : { maxConcurrentInvocations: this.options.maxConcurrentInvocations }),
       },
       this.log,
       (result) => {
@@ -122,6 +149,11 @@ export class LocalPipeline {
     );
   }
 
+  /** Pids of the separate poller processes (none when the schedule invokes the poller function). */
+  get pollerPids(): number[] {
+    return this.pollers.map((p) => p.pid).filter((p): p is number => p !== undefined);
+  }
+
   /** A lake writer for the generator (same client for the whole run). */
   lakeWriter(): TrackingWriter {
     this.lakeClient ??= createCassandraClient(this.config);
@@ -134,6 +166,7 @@ export class LocalPipeline {
 
   async stop(stopServers: boolean): Promise<void> {
     await this.scheduler?.stop();
+    for (const p of this.pollers) p.kill("SIGINT");
     await this.bridge?.stop();
     await this.offline?.stop();
     await this.readerPool?.end().catch(() => undefined);
@@ -142,4 +175,14 @@ export class LocalPipeline {
       await Promise.all(selectServers(this.config, this.startedServers).map((s) => s.stop(this.say)));
     }
   }
+}
+
+/** Shards 0..total-1 dealt round-robin to `groups` owners (every owner gets at least one when groups <= total). */
+export function shardGroups(total: number, groups: number): number[][] {
+  if (!Number.isInteger(groups) || groups < 1 || groups > total) {
+    throw new Error(`poller processes must be 1..${total} (the lake has ${total} shards)`);
+  }
+  return Array.from({ length: groups }, (_, i) =>
+    Array.from({ length: total }, (_, s) => s).filter((s) => s % groups === i),
+  );
 }
