@@ -4,7 +4,7 @@
  * the bridge, Kafka/Cassandra restarts, MariaDB down, duplicate and overlapping batches, poison
  * records, rows beyond the late bound), then a grain-by-grain comparison of the warehouse with ground
  * truth from Cassandra. Exits non-zero on any loss, double count, missing dead letter or crash.
- * Usage: npm run integrity -- [--ci] [--load 240] [--rate 500] [--db-down 30] [--kills 12] [--seed n]
+ * Usage: npm run integrity -- [--ci] [--load 240] [--rate 500] [--db-down 30] [--kills 12] [--fuzzed 60] [--seed n]
  * The kill -9 moments are random; the seed is printed so a failing run can be replayed.
  */
 
@@ -38,6 +38,7 @@ async function main(): Promise<number> {
     quiescenceTimeoutSeconds: 180,
     seed,
     kills: opt("kills", ci ? 6 : 12),
+    fuzzedRecords: opt("fuzzed", ci ? 24 : 60),
     say,
   });
   const ok =

@@ -29,7 +29,7 @@ import {
   totalEvents,
   truthFromLake,
 } from "./ground-truth.js";
-import { poisonPayloads } from "./poison.js";
+import { fuzzedPayloads, poisonPayloads, type SampleRecord } from "./poison.js";
 
 export interface IntegrityOptions {
   /** Seconds of generator load. Faults are spread over it. */
@@ -43,6 +43,8 @@ export interface IntegrityOptions {
   readonly seed: number;
   /** How many kill -9s (spread over poller, bridge and aggregator). */
   readonly kills: number;
+  /** Seeded random mutations of real change records injected next to the hand-written poison. */
+  readonly fuzzedRecords: number;
   readonly say: (line: string) => void;
 }
 
@@ -154,11 +156,28 @@ export async function runIntegrity(
   })();
 
   await at(0.3);
-  fault(`inject ${poisonPayloads().length} poison records`);
+  // Hand-written poison, plus seeded random mutations of real change records read from the topic.
+  const samples: SampleRecord[] = [];
+  const firstEnds = await partitionOffsets(kafka, topic);
+  await readTopicRanges(
+    kafka,
+    topic,
+    firstEnds.map((e) => ({ partition: e.partition, from: e.low, to: Math.min(e.high, e.low + 10) })),
+    (_p, m) => {
+      if (m.value) samples.push({ key: m.key, value: m.value, headers: m.headers as Record<string, Buffer> });
+    },
+  );
+  const poison = [
+    ...poisonPayloads().map((p) => ({ ...p, headers: {} })),
+    ...fuzzedPayloads(seededRng(o.seed + 1), samples, o.fuzzedRecords),
+  ];
+  fault(
+    `inject ${poison.length} poison records (${poison.length - poisonPayloads().length} fuzzed from real ones)`,
+  );
   const producer = kafka.producer();
   await producer.connect();
-  for (const p of poisonPayloads()) {
-    await producer.send({ topic, messages: [{ key: p.key, value: p.value }] });
+  for (const p of poison) {
+    await producer.send({ topic, messages: [{ key: p.key, value: p.value, headers: p.headers }] });
     poisonInjected++;
   }
   await producer.disconnect();

@@ -75,3 +75,63 @@ export function poisonPayloads(): Array<{ name: string; key: Buffer | null; valu
     { name: "array instead of object", key: Buffer.from("1"), value: json([1, 2, 3]) },
   ];
 }
+
+/** A record as read from the topic, to derive fuzzed variants from. */
+export interface SampleRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Record<string, Buffer>;
+}
+
+// The row columns a valid record must have (record-schema.ts REQUIRED_COLUMNS).
+const REQUIRED_ROW_FIELDS = ["job_id", "ts"] as const;
+const WRONG_TYPES: readonly unknown[] = ["x", {}, [], true];
+
+/**
+ * `count` seeded random mutations of real change records, each one that no valid record can survive:
+ * cut short at a random byte, an invalid UTF-8 byte (0xFF) at a random position, a required row field
+ * removed, or a required row field given a non-numeric type. Headers (the event id) are kept, so the
+ * header fallbacks of the validation are exercised too. Every one must become a dead letter.
+ */
+export function fuzzedPayloads(
+  rng: () => number,
+  samples: readonly SampleRecord[],
+  count: number,
+): Array<{ name: string; key: Buffer | null; value: Buffer; headers: Record<string, Buffer> }> {
+  const usable = samples.filter((s) => s.value.length > 2);
+  if (usable.length === 0) return [];
+  const int = (n: number) => Math.floor(rng() * n);
+  const out: Array<{ name: string; key: Buffer | null; value: Buffer; headers: Record<string, Buffer> }> = [];
+  for (let i = 0; i < count; i++) {
+    const s = usable[int(usable.length)] ?? usable[0];
+    if (!s) break;
+    const base = { key: s.key, headers: s.headers };
+    const kind = int(4);
+    if (kind === 0) {
+      const at = 1 + int(s.value.length - 1);
+      out.push({ ...base, name: `cut at byte ${at}`, value: s.value.subarray(0, at) });
+    } else if (kind === 1) {
+      const at = int(s.value.length + 1);
+      out.push({
+        ...base,
+        name: `0xFF at byte ${at}`,
+        value: Buffer.concat([s.value.subarray(0, at), Buffer.from([0xff]), s.value.subarray(at)]),
+      });
+    } else {
+      const envelope = JSON.parse(s.value.toString("utf8")) as {
+        payload?: { after?: Record<string, unknown> };
+      };
+      const after = envelope.payload?.after;
+      if (!after) continue;
+      const field = REQUIRED_ROW_FIELDS[int(REQUIRED_ROW_FIELDS.length)] ?? "job_id";
+      if (kind === 2) delete after[field];
+      else after[field] = WRONG_TYPES[int(WRONG_TYPES.length)];
+      out.push({
+        ...base,
+        name: kind === 2 ? `${field} removed` : `${field} as ${JSON.stringify(after[field])}`,
+        value: Buffer.from(JSON.stringify(envelope)),
+      });
+    }
+  }
+  return out;
+}
