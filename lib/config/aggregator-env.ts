@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envBoolean } from "./env-boolean.js";
 
 /**
  * Aggregator settings (environment → typed). Merged into the one env schema in env-schema.ts.
@@ -11,12 +12,7 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
 
-const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], "must be true or false"))
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const flag = envBoolean;
 
 export const aggregatorEnvShape = {
   /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envBoolean } from "./env-boolean.js";
 import type { EnvIssue } from "./env-issue.js";
 
 /**
@@ -6,12 +7,7 @@ import type { EnvIssue } from "./env-issue.js";
  * Keyspaces accepts only TLS (port 9142). The server certificate and its host name are always
  * verified; there is deliberately no switch to turn verification off.
  */
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], "must be true or false"))
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const boolean = envBoolean;
 
 export const cassandraTlsEnvShape = {
   /** TLS to every Cassandra node. Default false (the local server). */

@@ -3,6 +3,7 @@ import { aggregatorEnvShape } from "./aggregator-env.js";
 import { awsEnvShape } from "./aws-env.js";
 import { cassandraTlsEnvShape, cassandraTlsIssues } from "./cassandra-tls-env.js";
 import { cdcEnvShape } from "./cdc-env.js";
+import { envBoolean } from "./env-boolean.js";
 import { kafkaAuthEnvShape, kafkaAuthIssues } from "./kafka-auth-env.js";
 
 /**
@@ -27,12 +28,7 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
 
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], "must be true or false"))
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const boolean = envBoolean;
 
 const hostPort = z
   .string()

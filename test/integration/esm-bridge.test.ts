@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MSKEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
+import { type BridgeSettings, KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
 import type { Invoker } from "../../infra/local/lambda-invoker.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
@@ -16,6 +16,21 @@ const quiet: Log = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+/** Bridge settings for a test topic: invoke at once, retry forever, read from the start. */
+function settings(topic: string, extra: Partial<BridgeSettings>): BridgeSettings {
+  return {
+    topic,
+    functionName: "fn",
+    groupId: uniqueName("g"),
+    bootstrapServers: config.kafka.brokers,
+    batchSize: 100,
+    batchingWindowMs: 0,
+    maxRetries: -1,
+    startFromEarliest: true,
+    ...extra,
+  };
+}
 
 beforeAll(async () => {
   await admin.connect();
@@ -51,21 +66,7 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
         return { ok: true };
       },
     };
-    const bridge = new KafkaEsmBridge(
-      kafka,
-      invoker,
-      {
-        topic,
-        functionName: "fn",
-        groupId,
-        bootstrapServers: config.kafka.brokers,
-        batchSize: 40,
-        batchingWindowMs: 0,
-        maxRetries: -1,
-        startFromEarliest: true,
-      },
-      quiet,
-    );
+    const bridge = new KafkaEsmBridge(kafka, invoker, settings(topic, { groupId, batchSize: 40 }), quiet);
     await bridge.start();
     const deadline = Date.now() + 30_000;
     while (bridge.stats.records < 300 && Date.now() < deadline) await sleep(100);
@@ -112,17 +113,7 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
     const bridge = new KafkaEsmBridge(
       kafka,
       invoker,
-      {
-        topic,
-        functionName: "fn",
-        groupId: uniqueName("g"),
-        bootstrapServers: config.kafka.brokers,
-        batchSize: 25,
-        batchingWindowMs: 0,
-        maxRetries: -1,
-        startFromEarliest: true,
-        maxConcurrentInvocations: 2,
-      },
+      settings(topic, { batchSize: 25, maxConcurrentInvocations: 2 }),
       quiet,
     );
     await bridge.start();
