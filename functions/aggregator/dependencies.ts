@@ -34,6 +34,7 @@ export function buildApplyBatch(w: AggregatorWiring): { applyBatch: ApplyBatch; 
       dedupByEventId: a.dedupByEventId,
       dedupWindowHours: a.dedupWindowHours,
       maxRecordBytes: a.maxRecordBytes,
+      groupRecords: a.keyGroupRecords,
       retry: { maxAttempts: a.txMaxAttempts, baseMs: a.txRetryBaseMs, capMs: RETRY_CAP_MS },
     },
     ...(w.clock ? { clock: w.clock } : {}),

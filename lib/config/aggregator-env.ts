@@ -31,6 +31,11 @@ export const aggregatorEnvShape = {
   AGG_JOB_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(200_000),
   /** Rows per multi-row upsert statement. Default 500. */
   AGG_UPSERT_CHUNK_ROWS: int(1, 5_000).default(500),
+  /**
+   * Records per key group: a batch is split into up to 4 groups of records by key (job_id), and each
+   * group is upserted while the next one is validated. 0 = never split. Default 2,500.
+   */
+  AGG_KEY_GROUP_RECORDS: int(0, 1_000_000).default(2_500),
   /** Attempts of one batch transaction on deadlock / lock-wait timeout before giving up (the batch is then retried by the event source mapping). Default 6. */
   AGG_TX_MAX_ATTEMPTS: int(1, 50).default(6),
   /** First retry delay; doubles each attempt (full jitter), capped at 2 s. Default 25 ms. */
@@ -48,6 +53,7 @@ export interface AggregatorConfig {
   readonly jobCacheNegativeTtlMs: number;
   readonly jobCacheMaxEntries: number;
   readonly upsertChunkRows: number;
+  readonly keyGroupRecords: number;
   readonly txMaxAttempts: number;
   readonly txRetryBaseMs: number;
   readonly maxRecordBytes: number;
@@ -61,6 +67,7 @@ export interface AggregatorEnv {
   readonly AGG_JOB_CACHE_NEGATIVE_TTL_MS: number;
   readonly AGG_JOB_CACHE_MAX_ENTRIES: number;
   readonly AGG_UPSERT_CHUNK_ROWS: number;
+  readonly AGG_KEY_GROUP_RECORDS: number;
   readonly AGG_TX_MAX_ATTEMPTS: number;
   readonly AGG_TX_RETRY_BASE_MS: number;
   readonly AGG_MAX_RECORD_BYTES: number;
@@ -75,6 +82,7 @@ export function toAggregatorConfig(e: AggregatorEnv): AggregatorConfig {
     jobCacheNegativeTtlMs: e.AGG_JOB_CACHE_NEGATIVE_TTL_MS,
     jobCacheMaxEntries: e.AGG_JOB_CACHE_MAX_ENTRIES,
     upsertChunkRows: e.AGG_UPSERT_CHUNK_ROWS,
+    keyGroupRecords: e.AGG_KEY_GROUP_RECORDS,
     txMaxAttempts: e.AGG_TX_MAX_ATTEMPTS,
     txRetryBaseMs: e.AGG_TX_RETRY_BASE_MS,
     maxRecordBytes: e.AGG_MAX_RECORD_BYTES,

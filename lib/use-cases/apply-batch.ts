@@ -1,11 +1,7 @@
-import { aggregate, type Contribution, contributionOf } from "../core/aggregation.js";
+import { aggregate } from "../core/aggregation.js";
 import { distinctTopicPartitions, type KafkaRecord, topicPartitionKey } from "../core/kafka-record.js";
-import {
-  type InvalidRecord,
-  recordKeyBytes,
-  type ValidRecord,
-  validateRecord,
-} from "../core/record-validation.js";
+import { groupByKey } from "../core/key-groups.js";
+import { type InvalidRecord, recordKeyBytes } from "../core/record-validation.js";
 import type { BackoffPolicy } from "../core/retry-backoff.js";
 import type { HourBucketer } from "../core/time-bucket.js";
 import type {
@@ -16,20 +12,28 @@ import type {
   WarehouseRow,
   WarehouseTx,
 } from "./apply-batch-ports.js";
+import { BatchPreparation, type PreparedRecord } from "./batch-preparation.js";
 import { retryConflicts, type Sleep } from "./retry-conflicts.js";
+import { SerialWork } from "./serial-work.js";
 
 /**
  * Apply one Kafka batch to the warehouse, exactly once.
  *
- * Outside the transaction (no locks held): validate and bucket every record, look up company ids
- * (cached), make sure the partitions' ledger rows exist. Inside ONE transaction:
- *   1. lock the ledger rows of the batch's partitions (SELECT … FOR UPDATE, fixed order) and drop
- *      every record at or below its partition's applied offset (a redelivered or overlapping batch);
- *   2. with the guard on, drop records whose event id was already applied, or appears earlier in
- *      the batch, and record the new ids (an event re-sent at a new offset counts once);
- *   3. upsert the aggregates (sorted by grain), insert the dead letters, advance the ledger.
- * Commit. A lock conflict retries the whole transaction; any other failure throws with nothing
- * applied, and the event source mapping redelivers the batch.
+ * Before the transaction: make sure the partitions' ledger rows exist (cached), and split the
+ * records into key groups (groupByKey: records are keyed by job_id, so two groups never feed the
+ * same aggregate row). Then ONE transaction:
+ *   1. lock the ledger rows of the batch's partitions (SELECT … FOR UPDATE, fixed order);
+ *   2. for each key group: validate and bucket its records slice by slice (BatchPreparation),
+ *      dropping records at or below their partition's applied offset (a redelivered or overlapping
+ *      batch) and, with the guard on, events whose id came earlier in the batch; queue the claims
+ *      of the new event ids, then the group's upsert: drop the events whose id was applied before
+ *      (an event re-sent at a new offset counts once), aggregate, enrich with company ids (cached
+ *      lookup), upsert the rows sorted by grain. Queued work runs on the connection in order
+ *      (SerialWork) while the next slices and groups are validated: the database writes what is
+ *      validated while the rest is being validated;
+ *   3. wait for the queued work; insert the dead letters, advance the ledger.
+ * Commit. A lock conflict retries the whole transaction (the records are not validated again); any
+ * other failure throws with nothing applied, and the event source mapping redelivers the batch.
  */
 export interface ApplyBatchOptions {
   readonly dedupByEventId: boolean;
@@ -38,6 +42,12 @@ export interface ApplyBatchOptions {
   readonly retry: BackoffPolicy;
   /** Minimum pause between two prunings of old event ids by one process. */
   readonly pruneEveryMs?: number;
+  /** Records validated between two turns of the event loop (default 100). */
+  readonly sliceRecords?: number;
+  /** Event ids per claim statement (default 1,000). */
+  readonly claimIds?: number;
+  /** Records per key group: a batch is split into at most 4 groups of about this size; 0 = never (default 2,500). */
+  readonly groupRecords?: number;
 }
 
 export interface ApplyBatchDeps {
@@ -73,25 +83,17 @@ export interface BatchSummary {
   /** Set when pruning failed (it is retried later; the batch itself is applied). */
   readonly pruneError?: string;
   readonly batchMs: number;
-  /** Decoding, validating and bucketing the records. */
+  /** Decoding, validating and bucketing the records (inside the transaction, overlapping its I/O). */
   readonly validateMs: number;
-  /** Company lookup (cache misses) and ledger rows. */
+  /** Time the upserts waited for company lookups (cache misses; the lookups overlap validation). */
   readonly lookupMs: number;
-  /** The batch transaction, retries included. */
+  /** The batch transaction from BEGIN to COMMIT, validation (overlapping the writes) and retries included. */
   readonly transactionMs: number;
   /** now − oldest event time among applied records; null when nothing was applied. */
   readonly freshnessMs: number | null;
 }
 
 export type ApplyBatch = (records: readonly KafkaRecord[]) => Promise<BatchSummary>;
-
-/** What is kept of a valid record (the parsed row itself is dropped right after validation). */
-interface Prepared {
-  readonly record: KafkaRecord;
-  readonly eventId: string | null;
-  readonly ts: number;
-  readonly contribution: Contribution;
-}
 
 interface TxOutcome {
   readonly applied: number;
@@ -101,9 +103,14 @@ interface TxOutcome {
   readonly rowsUpserted: number;
   readonly otherTracks: number;
   readonly oldestEventMs: number | null;
+  readonly lookupMs: number;
 }
 
 const DEFAULT_PRUNE_EVERY_MS = 60_000;
+const DEFAULT_SLICE_RECORDS = 100;
+const DEFAULT_CLAIM_IDS = 1_000;
+const DEFAULT_GROUP_RECORDS = 2_500;
+const MAX_GROUPS = 4;
 
 export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
   const clock = deps.clock ?? Date.now;
@@ -112,27 +119,24 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
 
   return async (records) => {
     const started = clock();
-    const good: Prepared[] = [];
-    const bad: InvalidRecord[] = [];
-    const jobIds = new Set<number>();
-    for (const r of records) {
-      const verdict = validateRecord(r, { maxRecordBytes: options.maxRecordBytes });
-      if (verdict.ok) good.push(prepare(verdict, deps.bucketer));
-      else bad.push(verdict);
-      if (verdict.ok) jobIds.add(verdict.row.job_id);
-    }
     const partitions = distinctTopicPartitions(records);
-    const validated = clock();
-    const [companies] = await Promise.all([
-      deps.jobs.companyIds([...jobIds]),
-      deps.warehouse.ensureLedger(partitions),
-    ]);
-    const looked = clock();
+    await deps.warehouse.ensureLedger(partitions);
+    const groupRecords = options.groupRecords ?? DEFAULT_GROUP_RECORDS;
+    const groupCount =
+      groupRecords === 0 ? 1 : Math.min(MAX_GROUPS, Math.max(1, Math.floor(records.length / groupRecords)));
+    const groups = groupByKey(records, groupCount).map(
+      (group) =>
+        new BatchPreparation(group, deps.bucketer, {
+          maxRecordBytes: options.maxRecordBytes,
+          sliceRecords: options.sliceRecords ?? DEFAULT_SLICE_RECORDS,
+        }),
+    );
+    const begun = clock();
 
     const { value: outcome, attempts } = await retryConflicts(
       () =>
         deps.warehouse.transaction((tx) =>
-          applyInTransaction(tx, { records, good, bad, partitions, companies, options }),
+          applyInTransaction(tx, { records, groups, partitions, jobs: deps.jobs, options, clock }),
         ),
       options.retry,
       deps.sleep,
@@ -166,9 +170,9 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
       prunedEventIds,
       ...(pruneError === undefined ? {} : { pruneError }),
       batchMs: finished - started,
-      validateMs: validated - started,
-      lookupMs: looked - validated,
-      transactionMs: committed - looked,
+      validateMs: Math.round(groups.reduce((sum, g) => sum + g.validateMs, 0)),
+      lookupMs: outcome.lookupMs,
+      transactionMs: committed - begun,
       freshnessMs: outcome.oldestEventMs === null ? null : finished - outcome.oldestEventMs,
     };
   };
@@ -176,85 +180,135 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
 
 interface TxInput {
   readonly records: readonly KafkaRecord[];
-  readonly good: readonly Prepared[];
-  readonly bad: readonly InvalidRecord[];
+  /** The key groups, in the order they are applied. */
+  readonly groups: readonly BatchPreparation[];
   readonly partitions: ReturnType<typeof distinctTopicPartitions>;
-  readonly companies: ReadonlyMap<number, number>;
+  readonly jobs: JobCompanyLookup;
   readonly options: ApplyBatchOptions;
+  readonly clock: () => number;
 }
 
 /** The transaction body. Pure function of its input and what it reads: safe to run again on retry. */
 async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOutcome> {
+  const { options } = input;
   const ledger = await tx.lockLedger(input.partitions);
   const isNew = (r: KafkaRecord) => r.offset > (ledger.get(topicPartitionKey(r)) ?? -1);
+  const guard = options.dedupByEventId;
+  const claimIds = options.claimIds ?? DEFAULT_CLAIM_IDS;
 
-  const freshGood = input.good.filter((g) => isNew(g.record));
-  const freshBad = input.bad.filter((b) => isNew(b.record));
-  const skippedReplays = input.good.length + input.bad.length - freshGood.length - freshBad.length;
+  const work = new SerialWork();
+  const totals = { applied: 0, duplicates: 0, rows: 0, otherTracks: 0, lookupMs: 0 };
+  let oldestEventMs: number | null = null;
+  const freshBad: InvalidRecord[] = [];
+  const firstSeen = new Set<string>();
+  let skippedReplays = 0;
+  try {
+    for (const group of input.groups) {
+      if (work.failed) break;
+      const candidates: PreparedRecord[] = [];
+      const jobIds = new Set<number>();
+      const alreadyApplied = new Set<string>();
+      let toClaim: string[] = [];
+      const claim = (ids: readonly string[]) => {
+        const sorted = [...ids].sort();
+        work.enqueue(async () => {
+          for (const id of await tx.claimEventIds(sorted)) alreadyApplied.add(id);
+        });
+      };
+      for await (const slice of group.slices()) {
+        if (work.failed) break; // the transaction is lost: stop here, settle() throws
+        for (const g of slice.good) {
+          if (!isNew(g.record)) {
+            skippedReplays++;
+            continue;
+          }
+          if (guard && g.eventId !== null) {
+            // first occurrence in the batch wins; later ones are duplicates whatever the warehouse says
+            if (firstSeen.has(g.eventId)) {
+              totals.duplicates++;
+              continue;
+            }
+            firstSeen.add(g.eventId);
+            toClaim.push(g.eventId);
+          }
+          candidates.push(g);
+          jobIds.add(g.jobId);
+        }
+        for (const b of slice.bad) {
+          if (isNew(b.record)) freshBad.push(b);
+          else skippedReplays++;
+        }
+        if (toClaim.length >= claimIds) {
+          claim(toClaim);
+          toClaim = [];
+        }
+      }
+      if (toClaim.length > 0) claim(toClaim);
 
-  let toApply = freshGood;
-  let skippedDuplicates = 0;
-  if (input.options.dedupByEventId) {
-    // first occurrence in the batch wins; later ones are duplicates whatever the warehouse says
-    const firstSeen = new Set<string>();
-    const candidates = freshGood.filter((g) => {
-      const id = g.eventId;
-      if (id === null) return true;
-      if (firstSeen.has(id)) return false;
-      firstSeen.add(id);
-      return true;
-    });
-    const already = firstSeen.size > 0 ? await tx.claimEventIds([...firstSeen].sort()) : new Set<string>();
-    toApply = candidates.filter((g) => g.eventId === null || !already.has(g.eventId));
-    skippedDuplicates = freshGood.length - toApply.length;
+      const lookup = input.jobs.companyIds([...jobIds]);
+      lookup.catch(() => undefined); // awaited by the queued upsert (or never, if the queue failed)
+      work.enqueue(async () => {
+        // runs after this group's claims: alreadyApplied is complete
+        const toApply =
+          alreadyApplied.size === 0
+            ? candidates
+            : candidates.filter((g) => g.eventId === null || !alreadyApplied.has(g.eventId));
+        const waited = input.clock();
+        const companies = await lookup;
+        totals.lookupMs += input.clock() - waited;
+        const rows: WarehouseRow[] = aggregate(toApply.map((g) => g.contribution))
+          .rows()
+          .map((r) => ({ ...r, companyId: companies.get(r.jobId) ?? null }));
+        if (rows.length > 0) await tx.upsertAggregates(rows);
+        totals.applied += toApply.length;
+        totals.duplicates += candidates.length - toApply.length;
+        totals.rows += rows.length;
+        for (const g of toApply) {
+          if (oldestEventMs === null || g.ts < oldestEventMs) oldestEventMs = g.ts;
+          if (g.contribution.kind === "other") totals.otherTracks++;
+        }
+      });
+    }
+    await work.settle();
+  } finally {
+    // never end the transaction with one of its statements still on the way
+    await work.idle();
   }
 
-  const aggregation = aggregate(toApply.map((g) => g.contribution));
-  const rows: WarehouseRow[] = aggregation
-    .rows()
-    .map((r) => ({ ...r, companyId: input.companies.get(r.jobId) ?? null }));
-  if (rows.length > 0) await tx.upsertAggregates(rows);
   if (freshBad.length > 0) await tx.insertDeadLetters(freshBad.map(toDeadLetter));
+  const advances = ledgerAdvances(input.records, input.partitions, ledger);
+  if (advances.length > 0) await tx.advanceLedger(advances);
+  return {
+    applied: totals.applied,
+    deadLettered: freshBad.length,
+    skippedReplays,
+    skippedDuplicates: totals.duplicates,
+    rowsUpserted: totals.rows,
+    otherTracks: totals.otherTracks,
+    oldestEventMs,
+    lookupMs: totals.lookupMs,
+  };
+}
 
+/** The highest offset of each partition in the batch, where it is above the ledger's. */
+function ledgerAdvances(
+  records: readonly KafkaRecord[],
+  partitions: TxInput["partitions"],
+  ledger: ReadonlyMap<string, number>,
+): LedgerPosition[] {
   const maxOffsets = new Map<string, LedgerPosition>();
-  for (const r of input.records) {
+  for (const r of records) {
     const k = topicPartitionKey(r);
     const current = maxOffsets.get(k);
     if (current === undefined || r.offset > current.offset) {
       maxOffsets.set(k, { topic: r.topic, partition: r.partition, offset: r.offset });
     }
   }
-  const advances = input.partitions
+  return partitions
     .map((tp) => maxOffsets.get(topicPartitionKey(tp)))
     .filter(
       (p): p is LedgerPosition => p !== undefined && p.offset > (ledger.get(topicPartitionKey(p)) ?? -1),
     );
-  if (advances.length > 0) await tx.advanceLedger(advances);
-
-  let oldestEventMs: number | null = null;
-  let otherTracks = 0;
-  for (const g of toApply) {
-    if (oldestEventMs === null || g.ts < oldestEventMs) oldestEventMs = g.ts;
-    if (g.contribution.kind === "other") otherTracks++;
-  }
-  return {
-    applied: toApply.length,
-    deadLettered: freshBad.length,
-    skippedReplays,
-    skippedDuplicates,
-    rowsUpserted: rows.length,
-    otherTracks,
-    oldestEventMs,
-  };
-}
-
-function prepare(v: ValidRecord, bucketer: HourBucketer): Prepared {
-  return {
-    record: v.record,
-    eventId: v.eventId,
-    ts: v.row.ts,
-    contribution: contributionOf(v.row, bucketer),
-  };
 }
 
 function toDeadLetter(b: InvalidRecord): DeadLetter {

@@ -171,6 +171,39 @@ describe("aggregator handler against MariaDB", () => {
     }
   });
 
+  it("a batch split into key groups (claims and upserts queued while validating) applies every event once", async () => {
+    const base = jobBlock();
+    const topic = uniqueName("agg_groups");
+    const rows = randomRows(3_000, base, 200, Date.UTC(2025, 4, 2));
+    // small groups, slices and claims: many statements queued on the connection during validation
+    const handler = aggregatorHandler(config, pool, { keyGroupRecords: 400, upsertChunkRows: 97 });
+    const resent = rows.slice(0, 500); // events of an aborted transaction, re-sent at new offsets
+    const poison = mskRecord({ topic, partition: 1, offset: 700, value: "{cut short" });
+    const first = await handler(
+      mskEvent([
+        ...recordsOf(topic, 0, 0, rows.slice(0, 2_000)),
+        ...recordsOf(topic, 1, 0, rows.slice(2_000, 2_700)),
+        poison,
+      ]),
+    );
+    expect(first).toMatchObject({ applied: 2_700, deadLettered: 1, skippedDuplicates: 0 });
+    const second = await handler(
+      mskEvent([
+        ...recordsOf(topic, 0, 2_000, [...resent, ...rows.slice(2_700)]),
+        ...recordsOf(topic, 1, 0, rows.slice(2_000, 2_700)),
+      ]),
+    );
+    expect(second).toMatchObject({
+      applied: 300,
+      skippedDuplicates: 500,
+      skippedReplays: 700,
+      deadLettered: 0,
+    });
+    expect(await factTotals(pool, base)).toEqual(referenceTotals(rows));
+    expect(await ledgerOffset(pool, topic, 0)).toBe(2_799);
+    expect(await ledgerOffset(pool, topic, 1)).toBe(700);
+  });
+
   it("poison records go to dead_letters with reason and source offset; the good ones are applied", async () => {
     const base = jobBlock();
     const topic = uniqueName("agg_poison");

@@ -28,6 +28,12 @@ interface State {
 class FakeWarehouse implements Warehouse {
   state: State = { ledger: new Map(), processed: new Set(), facts: new Map(), deadLetters: new Map() };
   failNextTransactions: Array<() => Error> = [];
+  /** Fails the next claimEventIds call (inside the transaction, mid-batch). */
+  failNextClaim: (() => Error) | undefined;
+  /** Calls made on transactions, in order ("claim 3", "upsert 2", …). */
+  calls: string[] = [];
+  /** Called at each upsert (e.g. to see how much of the batch was validated by then). */
+  onUpsert: (() => void) | undefined;
   transactions = 0;
 
   async ensureLedger(partitions: readonly TopicPartition[]): Promise<void> {
@@ -37,6 +43,7 @@ class FakeWarehouse implements Warehouse {
 
   async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
     this.transactions++;
+    this.calls.push("begin");
     const s = this.state;
     const copy: State = {
       ledger: new Map(s.ledger),
@@ -48,11 +55,17 @@ class FakeWarehouse implements Warehouse {
       lockLedger: async (ps) =>
         new Map(ps.map((p) => [topicPartitionKey(p), copy.ledger.get(topicPartitionKey(p)) ?? -1])),
       claimEventIds: async (ids) => {
+        this.calls.push(`claim ${ids.length}`);
+        const failure = this.failNextClaim;
+        this.failNextClaim = undefined;
+        if (failure) throw failure();
         const already = new Set(ids.filter((i) => copy.processed.has(i)));
         for (const i of ids) copy.processed.add(i);
         return already;
       },
       upsertAggregates: async (rows: readonly WarehouseRow[]) => {
+        this.calls.push(`upsert ${rows.length}`);
+        this.onUpsert?.();
         for (const r of rows) {
           const k = `${r.jobId}|${r.dates}|${r.hours}|${r.publisherId}|${r.campaignId}|${r.groupId}`;
           const f = copy.facts.get(k) ?? { clicks: 0, spend: 0n, conversion: 0, company: null };
@@ -70,6 +83,7 @@ class FakeWarehouse implements Warehouse {
         }
       },
       advanceLedger: async (ps: readonly LedgerPosition[]) => {
+        this.calls.push("ledger");
         for (const p of ps) {
           const k = topicPartitionKey(p);
           copy.ledger.set(k, Math.max(copy.ledger.get(k) ?? -1, p.offset));
@@ -251,6 +265,76 @@ describe("apply batch (exactly-once logic, in-memory warehouse)", () => {
         [3, null],
       ]),
     );
+  });
+
+  it("splits a large batch into key groups: each group is upserted while the next is still being validated", async () => {
+    const warehouse = new FakeWarehouse();
+    let bucketed = 0;
+    const utc = hourBucketer("UTC");
+    const apply = createApplyBatch({
+      warehouse,
+      jobs: noJobs,
+      bucketer: (ms) => {
+        bucketed++;
+        return utc(ms);
+      },
+      options: { ...OPTIONS, groupRecords: 100, sliceRecords: 10, claimIds: 30 },
+    });
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      trackingRow({ custom_track: "click", job_id: 1 + (i % 40) }),
+    );
+    const bucketedAtUpsert: number[] = [];
+    warehouse.onUpsert = () => bucketedAtUpsert.push(bucketed);
+    const s = await apply(decodeKafkaEvent(mskEvent(recordsOf("t", 0, 0, rows))).records);
+    expect(s).toMatchObject({ applied: 400, skippedDuplicates: 0 });
+    expect(bucketedAtUpsert.length).toBeGreaterThan(1); // one upsert per group
+    expect(bucketedAtUpsert[0]).toBeLessThan(400); // the first group was written before the last was validated
+    expect(warehouse.totalClicks()).toBe(400);
+    expect(warehouse.calls.at(-1)).toBe("ledger");
+    // the same batch as one group gives the same facts
+    const whole = setup({ groupRecords: 0 });
+    await whole.run(recordsOf("t", 0, 0, rows));
+    expect(whole.warehouse.state.facts).toEqual(warehouse.state.facts);
+  });
+
+  it("with key groups, an event re-sent in the same batch or a later one still counts once", async () => {
+    const { warehouse, run } = setup({ groupRecords: 20, sliceRecords: 7, claimIds: 9 });
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      trackingRow({ custom_track: "click", job_id: 1 + (i % 12) }),
+    );
+    const s1 = await run(recordsOf("t", 0, 0, [...rows, ...rows.slice(0, 30)]));
+    expect(s1).toMatchObject({ applied: 120, skippedDuplicates: 30 });
+    const s2 = await run(recordsOf("t", 0, 500, rows.slice(60)));
+    expect(s2).toMatchObject({ applied: 0, skippedDuplicates: 60 });
+    expect(warehouse.totalClicks()).toBe(120);
+  });
+
+  it("a conflict raised by a claim mid-batch sends nothing more, rolls back and retries without validating again", async () => {
+    const warehouse = new FakeWarehouse();
+    let bucketed = 0;
+    const utc = hourBucketer("UTC");
+    const apply = createApplyBatch({
+      warehouse,
+      jobs: noJobs,
+      bucketer: (ms) => {
+        bucketed++;
+        return utc(ms);
+      },
+      options: { ...OPTIONS, groupRecords: 50, sliceRecords: 10, claimIds: 20 },
+      sleep: async () => undefined,
+    });
+    warehouse.failNextClaim = () => new TransactionConflictError("deadlock", { sqlErrno: 1213 });
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      trackingRow({ custom_track: "click", job_id: 1 + (i % 20) }),
+    );
+    const s = await apply(decodeKafkaEvent(mskEvent(recordsOf("t", 0, 0, rows))).records);
+    expect(s).toMatchObject({ attempts: 2, applied: 200 });
+    expect(warehouse.transactions).toBe(2);
+    // the failed claim was the last call of the first attempt; the retry applied everything
+    expect(warehouse.calls.slice(0, 3)).toEqual(["begin", "claim 20", "begin"]);
+    expect(warehouse.calls.filter((c) => c.startsWith("upsert")).length).toBe(4);
+    expect(bucketed).toBe(200);
+    expect(warehouse.totalClicks()).toBe(200);
   });
 
   it("reports freshness from the oldest applied event time", async () => {

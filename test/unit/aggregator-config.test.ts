@@ -13,6 +13,7 @@ describe("aggregator config", () => {
       jobCacheNegativeTtlMs: 5_000,
       jobCacheMaxEntries: 200_000,
       upsertChunkRows: 500,
+      keyGroupRecords: 2_500,
       txMaxAttempts: 6,
       txRetryBaseMs: 25,
       maxRecordBytes: 1_048_576,
