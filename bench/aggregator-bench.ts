@@ -10,7 +10,8 @@
  * what Node picks inside a 256 MB container), reading each event from a JSON file like the Lambda
  * runtime; only the handler calls are timed. Phases: guard on/off × one invocation at a time /
  * N concurrent invocations on disjoint partitions (an event source mapping runs one invocation
- * per partition set). Prints records/s, a per-stage breakdown, and each worker's peak RSS/heap.
+ * per partition set). Prints records/s (time inside the handler, and wall clock including reading
+ * each event), a per-stage breakdown, and each worker's peak RSS/heap.
  * Goals: ≥ 50,000 records/s, < 256 MB. Writes facts for job ids 2,000,000,000–2,000,001,999 under
  * fresh topic names (nothing else is touched).
  */
@@ -123,6 +124,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Records / time spent inside handler calls, for the lane that spent the most. */
+function handlerRate(r: PhaseResult): number {
+  const busiest = Math.max(...r.reports.map((x) => x.batchMs.reduce((a, b) => a + b, 0)));
+  return Math.round(r.records / (busiest / 1000));
+}
+
 const avg = (r: PhaseResult, f: (s: WorkerReport["summaries"][number]) => number) => {
   const all = r.reports.flatMap((x) => x.summaries);
   return Math.round(all.reduce((a, s) => a + f(s), 0) / all.length);
@@ -137,20 +144,29 @@ console.table(
     "concurrent invocations": r.lanes,
     records: r.records,
     "wall s": (r.wallMs / 1000).toFixed(2),
-    "records/s": Math.round(r.records / (r.wallMs / 1000)),
+    "records/s wall": Math.round(r.records / (r.wallMs / 1000)),
+    "records/s in handler": handlerRate(r),
     "p50 batch ms": Math.round(r.batchMs[Math.floor(r.batchMs.length / 2)] ?? 0),
     "max batch ms": Math.round(r.batchMs[r.batchMs.length - 1] ?? 0),
     "rows upserted/batch": avg(r, (s) => s.rowsUpserted),
-    "validate/lookup/tx ms": `${avg(r, (s) => s.validateMs)}/${avg(r, (s) => s.lookupMs)}/${avg(r, (s) => s.transactionMs)}`,
+    "validate/claims/upserts/tx ms": `${avg(r, (s) => s.validateMs)}/${avg(r, (s) => s.claimMs)}/${avg(r, (s) => s.upsertMs)}/${avg(r, (s) => s.transactionMs)}`,
     "warm RSS MiB": Math.max(...r.reports.map((x) => x.warmRssMiB)),
     "peak RSS MiB": Math.max(...r.reports.map((x) => x.peakRssMiB)),
     "peak heap MiB": Math.max(...r.reports.map((x) => x.peakHeapMiB)),
   })),
 );
 const single = results.filter((r) => r.lanes === 1);
-const rate = (r: PhaseResult) => Math.round(r.records / (r.wallMs / 1000));
+const wallRate = (r: PhaseResult) => Math.round(r.records / (r.wallMs / 1000));
+const guardName = (r: PhaseResult) => `guard ${r.guard ? "on" : "off"}`;
 console.log(
-  `one invocation at a time: ${single.map((r) => `${rate(r)} records/s (guard ${r.guard ? "on" : "off"})`).join(", ")}; ` +
-    `goal >= 50,000 records/s ${single.length > 0 && single.every((r) => rate(r) >= 50_000) ? "met" : "NOT met"}; ` +
-    `peak RSS < 256 MB ${single.every((r) => r.reports.every((x) => x.peakRssMiB < 256)) ? "met" : "NOT met"}`,
+  "records/s wall: the whole phase, including reading and parsing each event file before the call (what the Lambda " +
+    "runtime does before the handler); records/s in handler: records / time inside the handler calls (slowest lane).",
 );
+for (const r of single) {
+  const rate = handlerRate(r);
+  console.log(
+    `one invocation at a time, ${guardName(r)}: ${rate} records/s in the handler (${wallRate(r)} wall); ` +
+      `goal >= 50,000 records/s ${rate >= 50_000 ? "met" : "NOT met"}; ` +
+      `peak RSS < 256 MB ${r.reports.every((x) => x.peakRssMiB < 256) ? "met" : "NOT met"}`,
+  );
+}

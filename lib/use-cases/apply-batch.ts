@@ -87,6 +87,10 @@ export interface BatchSummary {
   readonly validateMs: number;
   /** Time the upserts waited for company lookups (cache misses; the lookups overlap validation). */
   readonly lookupMs: number;
+  /** Time the event-id claims took (statements on the transaction's connection, in the background of validation). */
+  readonly claimMs: number;
+  /** Time the aggregate upserts took (statements on the transaction's connection). */
+  readonly upsertMs: number;
   /** The batch transaction from BEGIN to COMMIT, validation (overlapping the writes) and retries included. */
   readonly transactionMs: number;
   /** now − oldest event time among applied records; null when nothing was applied. */
@@ -104,6 +108,8 @@ interface TxOutcome {
   readonly otherTracks: number;
   readonly oldestEventMs: number | null;
   readonly lookupMs: number;
+  readonly claimMs: number;
+  readonly upsertMs: number;
 }
 
 const DEFAULT_PRUNE_EVERY_MS = 60_000;
@@ -172,6 +178,8 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
       batchMs: finished - started,
       validateMs: Math.round(groups.reduce((sum, g) => sum + g.validateMs, 0)),
       lookupMs: outcome.lookupMs,
+      claimMs: Math.round(outcome.claimMs),
+      upsertMs: Math.round(outcome.upsertMs),
       transactionMs: committed - begun,
       freshnessMs: outcome.oldestEventMs === null ? null : finished - outcome.oldestEventMs,
     };
@@ -197,7 +205,7 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
   const claimIds = options.claimIds ?? DEFAULT_CLAIM_IDS;
 
   const work = new SerialWork();
-  const totals = { applied: 0, duplicates: 0, rows: 0, otherTracks: 0, lookupMs: 0 };
+  const totals = { applied: 0, duplicates: 0, rows: 0, otherTracks: 0, lookupMs: 0, claimMs: 0, upsertMs: 0 };
   let oldestEventMs: number | null = null;
   const freshBad: InvalidRecord[] = [];
   const firstSeen = new Set<string>();
@@ -212,7 +220,9 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
       const claim = (ids: readonly string[]) => {
         const sorted = [...ids].sort();
         work.enqueue(async () => {
+          const started = performance.now();
           for (const id of await tx.claimEventIds(sorted)) alreadyApplied.add(id);
+          totals.claimMs += performance.now() - started;
         });
       };
       for await (const slice of group.slices()) {
@@ -259,7 +269,9 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
         const rows: WarehouseRow[] = aggregate(toApply.map((g) => g.contribution))
           .rows()
           .map((r) => ({ ...r, companyId: companies.get(r.jobId) ?? null }));
+        const upserting = performance.now();
         if (rows.length > 0) await tx.upsertAggregates(rows);
+        totals.upsertMs += performance.now() - upserting;
         totals.applied += toApply.length;
         totals.duplicates += candidates.length - toApply.length;
         totals.rows += rows.length;
@@ -287,6 +299,8 @@ async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOu
     otherTracks: totals.otherTracks,
     oldestEventMs,
     lookupMs: totals.lookupMs,
+    claimMs: totals.claimMs,
+    upsertMs: totals.upsertMs,
   };
 }
 

@@ -166,10 +166,10 @@ function rows(): Array<{ row: string; panels: Array<cog.Builder<Panel>> }> {
       row: "Pipeline health",
       panels: [
         stat(
-          "Freshness (now − latest update)",
+          "Freshness (now − last applied batch)",
           healthSql.freshness,
           "s",
-          "Seconds since the aggregator last changed the warehouse (now − MAX(events.updated_at)). Grows when the pipeline stalls, or when no events arrive.",
+          "Seconds since the aggregator last applied a batch (now − MAX(kafka_offset_ledger.updated_at); the ledger advances in the same transaction as the aggregates). Grows when the pipeline stalls, or when no events arrive.",
         ).thresholds(
           thresholds([
             [null, "green"],

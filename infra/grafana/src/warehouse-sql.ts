@@ -131,9 +131,13 @@ GROUP BY e.campaign_id
 ORDER BY SUM(e.spend_hour) DESC, e.campaign_id`;
 
 export const healthSql = {
-  /** Seconds since the warehouse last changed (independent of the time range and the session zone). */
+  /**
+   * Seconds since the aggregator last applied a batch (independent of the time range and the session
+   * zone): the offset ledger advances in the same transaction as the aggregates, and is small (one
+   * row per topic-partition), unlike `events` (no index on its updated_at: V004).
+   */
   freshness: `SELECT UNIX_TIMESTAMP(NOW(3)) - UNIX_TIMESTAMP(MAX(updated_at)) AS freshness_seconds
-FROM ${T.events}`,
+FROM ${T.offsetLedger}`,
   deadLetters: `SELECT COUNT(*) AS dead_letters
 FROM ${T.deadLetters}
 WHERE $__timeFilter(created_at)`,
