@@ -1,0 +1,215 @@
+/**
+ * The database's share of one aggregator batch, alone: how long MariaDB takes for the statements of
+ * a 10,000-record batch in ONE transaction (what exactly-once requires: one session, so one server
+ * thread), with validation and everything else in Node taken away. This is the floor of the batch
+ * time of one invocation on this machine.
+ *
+ *   npm run bench:aggregator-floor -- [--prefill 2000000] [--rounds 8] [--records 10000] [--jobs 2000]
+ *
+ * In a scratch database (`<MYSQL_DATABASE>_floor_bench`, created from the migrations, dropped at
+ * the end, admin account): fills the event-id guard table with `--prefill` ids, then per round times,
+ * through the production adapter (MysqlWarehouseTx):
+ *   - the event-id claims of `--records` events (chunks of 1,000, as the aggregator sends them),
+ *   - the upsert of the aggregate rows of `--records` events (2,000 jobs × 3 publishers × 2 hours, as
+ *     in bench:aggregator),
+ *   - both in one transaction (guard on), and the upsert alone (guard off),
+ * and prints the records/s ceiling each leaves (records / statement time). Goal context: 50,000
+ * records/s means 200 ms per 10,000-record batch for everything.
+ */
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import mysql, { type Pool } from "mysql2/promise";
+import { listMigrations } from "../infra/migrate/migration-files.js";
+import { MysqlWarehouse } from "../lib/adapters/mysql/mysql-warehouse.js";
+import { loadConfig, requireSecret } from "../lib/config/index.js";
+import type { AggregateRow } from "../lib/core/aggregation.js";
+import { MYSQL_TABLES } from "../lib/schema-names.js";
+import type { WarehouseRow } from "../lib/use-cases/apply-batch-ports.js";
+
+const { values: args } = parseArgs({
+  options: {
+    prefill: { type: "string", default: "2000000" },
+    rounds: { type: "string", default: "8" },
+    records: { type: "string", default: "10000" },
+    jobs: { type: "string", default: "2000" },
+  },
+});
+const PREFILL = positive("prefill");
+const ROUNDS = positive("rounds");
+const RECORDS = positive("records");
+const JOBS = positive("jobs");
+
+function positive(name: keyof typeof args): number {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${args[name]}`);
+  return n;
+}
+
+const config = loadConfig();
+const scratch = `${config.mysql.database}_floor_bench`;
+
+/** Event ids shaped like the poller's: "<bucket ms>/<shard>/<time uuid>", event times in the last hour. */
+function eventIds(n: number, now: number): string[] {
+  return Array.from({ length: n }, () => {
+    const ts = now - Math.floor(Math.random() * 3_600_000);
+    return `${ts - (ts % 60_000)}/${Math.floor(Math.random() * 4)}/${randomUUID()}`;
+  });
+}
+
+/** Aggregate rows of `n` click events over JOBS jobs × 3 publishers × the last two hours, sorted by grain. */
+function aggregateRows(n: number, now: number): WarehouseRow[] {
+  const rows = new Map<string, AggregateRow & { companyId: number | null }>();
+  for (let i = 0; i < n; i++) {
+    const jobId = 2_000_000_000 + Math.floor(Math.random() * JOBS);
+    const at = new Date(now - Math.floor(Math.random() * 3_600_000));
+    const dates = at.toISOString().slice(0, 10);
+    const hours = at.getUTCHours();
+    const publisherId = 1 + Math.floor(Math.random() * 3);
+    const key = `${jobId}|${dates}|${hours}|${publisherId}`;
+    const row = rows.get(key) ?? {
+      jobId,
+      dates,
+      hours,
+      publisherId,
+      campaignId: jobId % 50,
+      groupId: jobId % 10,
+      companyId: null,
+      clicks: 0,
+      spendMicros: 0n,
+      bidCount: 0,
+      conversion: 0,
+      qualified: 0,
+      disqualified: 0,
+      otherTracks: 0,
+    };
+    row.clicks += 1;
+    row.bidCount += 1;
+    row.spendMicros += 1_234_500n;
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort(
+    (a, b) =>
+      a.jobId - b.jobId ||
+      a.dates.localeCompare(b.dates) ||
+      a.hours - b.hours ||
+      a.publisherId - b.publisherId,
+  );
+}
+
+async function createScratch(): Promise<Pool> {
+  const admin = await mysql.createConnection({
+    host: config.mysql.host,
+    port: config.mysql.port,
+    user: config.mysql.admin.user,
+    password: requireSecret(config.mysql.admin),
+  });
+  await admin.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
+  await admin.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.changeUser({ database: scratch });
+  for (const m of listMigrations("mysql")) for (const sql of m.statements) await admin.query(sql);
+  await admin.end();
+  return mysql.createPool({
+    host: config.mysql.host,
+    port: config.mysql.port,
+    user: config.mysql.admin.user,
+    password: requireSecret(config.mysql.admin),
+    database: scratch,
+    connectionLimit: 2,
+    timezone: "Z",
+  });
+}
+
+async function prefill(pool: Pool): Promise<void> {
+  const started = performance.now();
+  const now = Date.now();
+  for (let done = 0; done < PREFILL; done += 10_000) {
+    const ids = eventIds(Math.min(10_000, PREFILL - done), now).sort();
+    await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
+      ids.map((i) => [i]),
+    ]);
+    if ((done / 10_000) % 50 === 49) {
+      console.log(
+        `  prefilled ${(done + 10_000).toLocaleString("en-US")} / ${PREFILL.toLocaleString("en-US")} event ids`,
+      );
+    }
+  }
+  console.log(
+    `prefill: ${PREFILL.toLocaleString("en-US")} event ids in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+interface Round {
+  readonly claimsMs: number;
+  readonly upsertGuardMs: number;
+  readonly guardTxMs: number;
+  readonly upsertOnlyTxMs: number;
+  readonly rows: number;
+}
+
+async function round(warehouse: MysqlWarehouse): Promise<Round> {
+  const now = Date.now();
+  const ids = eventIds(RECORDS, now);
+  const rows = aggregateRows(RECORDS, now);
+  let claimsMs = 0;
+  let upsertGuardMs = 0;
+  const t0 = performance.now();
+  await warehouse.transaction(async (tx) => {
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const c = performance.now();
+      await tx.claimEventIds(ids.slice(i, i + 1_000).sort());
+      claimsMs += performance.now() - c;
+    }
+    const u = performance.now();
+    await tx.upsertAggregates(rows);
+    upsertGuardMs = performance.now() - u;
+  });
+  const guardTxMs = performance.now() - t0;
+  const again = aggregateRows(RECORDS, now);
+  const t1 = performance.now();
+  await warehouse.transaction((tx) => tx.upsertAggregates(again));
+  return { claimsMs, upsertGuardMs, guardTxMs, upsertOnlyTxMs: performance.now() - t1, rows: rows.length };
+}
+
+const pool = await createScratch();
+try {
+  await prefill(pool);
+  const warehouse = new MysqlWarehouse(pool, { upsertChunkRows: config.aggregator.upsertChunkRows });
+  await round(warehouse); // warm-up: the grains' rows exist from here on, as in a running pipeline
+  const rounds: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push(await round(warehouse));
+  const median = (f: (r: Round) => number) => {
+    const v = rounds.map(f).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)] ?? 0;
+  };
+  const ceiling = (ms: number) => Math.round(RECORDS / (ms / 1000));
+  console.log(
+    `aggregator statement floor: ${RECORDS.toLocaleString("en-US")} records per batch, ${JOBS} jobs, ` +
+      `${PREFILL.toLocaleString("en-US")} event ids already in the guard table, one transaction, medians of ${ROUNDS} rounds`,
+  );
+  console.table([
+    {
+      "event-id guard": "on",
+      "claims ms": Math.round(median((r) => r.claimsMs)),
+      "upsert ms": Math.round(median((r) => r.upsertGuardMs)),
+      "rows upserted": Math.round(median((r) => r.rows)),
+      "transaction ms": Math.round(median((r) => r.guardTxMs)),
+      "ceiling records/s": ceiling(median((r) => r.guardTxMs)),
+    },
+    {
+      "event-id guard": "off",
+      "claims ms": 0,
+      "upsert ms": Math.round(median((r) => r.upsertOnlyTxMs)),
+      "rows upserted": Math.round(median((r) => r.rows)),
+      "transaction ms": Math.round(median((r) => r.upsertOnlyTxMs)),
+      "ceiling records/s": ceiling(median((r) => r.upsertOnlyTxMs)),
+    },
+  ]);
+  console.log(
+    "ceiling = records / transaction time: what one invocation could reach if validating, aggregating and " +
+      "everything else in Node took no time at all (goal: 50,000 records/s = 200 ms per 10,000 records).",
+  );
+} finally {
+  await pool.query(`DROP DATABASE IF EXISTS \`${scratch}\``).catch(() => undefined);
+  await pool.end();
+}
