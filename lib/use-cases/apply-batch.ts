@@ -1,27 +1,18 @@
-import { aggregate } from "../core/aggregation.js";
-import { distinctTopicPartitions, type KafkaRecord, topicPartitionKey } from "../core/kafka-record.js";
+import { distinctTopicPartitions, type KafkaRecord } from "../core/kafka-record.js";
 import { groupByKey } from "../core/key-groups.js";
-import { type InvalidRecord, recordKeyBytes } from "../core/record-validation.js";
 import type { BackoffPolicy } from "../core/retry-backoff.js";
 import type { HourBucketer } from "../core/time-bucket.js";
-import type {
-  DeadLetter,
-  JobCompanyLookup,
-  LedgerPosition,
-  Warehouse,
-  WarehouseRow,
-  WarehouseTx,
-} from "./apply-batch-ports.js";
-import { BatchPreparation, type PreparedRecord } from "./batch-preparation.js";
+import type { JobCompanyLookup, Warehouse } from "./apply-batch-ports.js";
+import { BatchPreparation } from "./batch-preparation.js";
+import { applyBatchTransaction } from "./batch-transaction.js";
 import { retryConflicts, type Sleep } from "./retry-conflicts.js";
-import { SerialWork } from "./serial-work.js";
 
 /**
  * Apply one Kafka batch to the warehouse, exactly once.
  *
  * Before the transaction: make sure the partitions' ledger rows exist (cached), and split the
  * records into key groups (groupByKey: records are keyed by job_id, so two groups never feed the
- * same aggregate row). Then ONE transaction:
+ * same aggregate row). Then ONE transaction (its body: batch-transaction.ts):
  *   1. lock the ledger rows of the batch's partitions (SELECT … FOR UPDATE, fixed order);
  *   2. for each key group: validate and bucket its records slice by slice (BatchPreparation),
  *      dropping records at or below their partition's applied offset (a redelivered or overlapping
@@ -99,19 +90,6 @@ export interface BatchSummary {
 
 export type ApplyBatch = (records: readonly KafkaRecord[]) => Promise<BatchSummary>;
 
-interface TxOutcome {
-  readonly applied: number;
-  readonly deadLettered: number;
-  readonly skippedReplays: number;
-  readonly skippedDuplicates: number;
-  readonly rowsUpserted: number;
-  readonly otherTracks: number;
-  readonly oldestEventMs: number | null;
-  readonly lookupMs: number;
-  readonly claimMs: number;
-  readonly upsertMs: number;
-}
-
 const DEFAULT_PRUNE_EVERY_MS = 60_000;
 const DEFAULT_SLICE_RECORDS = 100;
 const DEFAULT_CLAIM_IDS = 1_000;
@@ -142,7 +120,14 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
     const { value: outcome, attempts } = await retryConflicts(
       () =>
         deps.warehouse.transaction((tx) =>
-          applyInTransaction(tx, { records, groups, partitions, jobs: deps.jobs, options, clock }),
+          applyBatchTransaction(tx, {
+            records,
+            groups,
+            partitions,
+            jobs: deps.jobs,
+            dedupByEventId: options.dedupByEventId,
+            claimIds: options.claimIds ?? DEFAULT_CLAIM_IDS,
+          }),
         ),
       options.retry,
       deps.sleep,
@@ -183,157 +168,5 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
       transactionMs: committed - begun,
       freshnessMs: outcome.oldestEventMs === null ? null : finished - outcome.oldestEventMs,
     };
-  };
-}
-
-interface TxInput {
-  readonly records: readonly KafkaRecord[];
-  /** The key groups, in the order they are applied. */
-  readonly groups: readonly BatchPreparation[];
-  readonly partitions: ReturnType<typeof distinctTopicPartitions>;
-  readonly jobs: JobCompanyLookup;
-  readonly options: ApplyBatchOptions;
-  readonly clock: () => number;
-}
-
-/** The transaction body. Pure function of its input and what it reads: safe to run again on retry. */
-async function applyInTransaction(tx: WarehouseTx, input: TxInput): Promise<TxOutcome> {
-  const { options } = input;
-  const ledger = await tx.lockLedger(input.partitions);
-  const isNew = (r: KafkaRecord) => r.offset > (ledger.get(topicPartitionKey(r)) ?? -1);
-  const guard = options.dedupByEventId;
-  const claimIds = options.claimIds ?? DEFAULT_CLAIM_IDS;
-
-  const work = new SerialWork();
-  const totals = { applied: 0, duplicates: 0, rows: 0, otherTracks: 0, lookupMs: 0, claimMs: 0, upsertMs: 0 };
-  let oldestEventMs: number | null = null;
-  const freshBad: InvalidRecord[] = [];
-  const firstSeen = new Set<string>();
-  let skippedReplays = 0;
-  try {
-    for (const group of input.groups) {
-      if (work.failed) break;
-      const candidates: PreparedRecord[] = [];
-      const jobIds = new Set<number>();
-      const alreadyApplied = new Set<string>();
-      let toClaim: string[] = [];
-      const claim = (ids: readonly string[]) => {
-        const sorted = [...ids].sort();
-        work.enqueue(async () => {
-          const started = performance.now();
-          for (const id of await tx.claimEventIds(sorted)) alreadyApplied.add(id);
-          totals.claimMs += performance.now() - started;
-        });
-      };
-      for await (const slice of group.slices()) {
-        if (work.failed) break; // the transaction is lost: stop here, settle() throws
-        for (const g of slice.good) {
-          if (!isNew(g.record)) {
-            skippedReplays++;
-            continue;
-          }
-          if (guard && g.eventId !== null) {
-            // first occurrence in the batch wins; later ones are duplicates whatever the warehouse says
-            if (firstSeen.has(g.eventId)) {
-              totals.duplicates++;
-              continue;
-            }
-            firstSeen.add(g.eventId);
-            toClaim.push(g.eventId);
-          }
-          candidates.push(g);
-          jobIds.add(g.jobId);
-        }
-        for (const b of slice.bad) {
-          if (isNew(b.record)) freshBad.push(b);
-          else skippedReplays++;
-        }
-        if (toClaim.length >= claimIds) {
-          claim(toClaim);
-          toClaim = [];
-        }
-      }
-      if (toClaim.length > 0) claim(toClaim);
-
-      const lookup = input.jobs.companyIds([...jobIds]);
-      lookup.catch(() => undefined); // awaited by the queued upsert (or never, if the queue failed)
-      work.enqueue(async () => {
-        // runs after this group's claims: alreadyApplied is complete
-        const toApply =
-          alreadyApplied.size === 0
-            ? candidates
-            : candidates.filter((g) => g.eventId === null || !alreadyApplied.has(g.eventId));
-        const waited = input.clock();
-        const companies = await lookup;
-        totals.lookupMs += input.clock() - waited;
-        const rows: WarehouseRow[] = aggregate(toApply.map((g) => g.contribution))
-          .rows()
-          .map((r) => ({ ...r, companyId: companies.get(r.jobId) ?? null }));
-        const upserting = performance.now();
-        if (rows.length > 0) await tx.upsertAggregates(rows);
-        totals.upsertMs += performance.now() - upserting;
-        totals.applied += toApply.length;
-        totals.duplicates += candidates.length - toApply.length;
-        totals.rows += rows.length;
-        for (const g of toApply) {
-          if (oldestEventMs === null || g.ts < oldestEventMs) oldestEventMs = g.ts;
-          if (g.contribution.kind === "other") totals.otherTracks++;
-        }
-      });
-    }
-    await work.settle();
-  } finally {
-    // never end the transaction with one of its statements still on the way
-    await work.idle();
-  }
-
-  if (freshBad.length > 0) await tx.insertDeadLetters(freshBad.map(toDeadLetter));
-  const advances = ledgerAdvances(input.records, input.partitions, ledger);
-  if (advances.length > 0) await tx.advanceLedger(advances);
-  return {
-    applied: totals.applied,
-    deadLettered: freshBad.length,
-    skippedReplays,
-    skippedDuplicates: totals.duplicates,
-    rowsUpserted: totals.rows,
-    otherTracks: totals.otherTracks,
-    oldestEventMs,
-    lookupMs: totals.lookupMs,
-    claimMs: totals.claimMs,
-    upsertMs: totals.upsertMs,
-  };
-}
-
-/** The highest offset of each partition in the batch, where it is above the ledger's. */
-function ledgerAdvances(
-  records: readonly KafkaRecord[],
-  partitions: TxInput["partitions"],
-  ledger: ReadonlyMap<string, number>,
-): LedgerPosition[] {
-  const maxOffsets = new Map<string, LedgerPosition>();
-  for (const r of records) {
-    const k = topicPartitionKey(r);
-    const current = maxOffsets.get(k);
-    if (current === undefined || r.offset > current.offset) {
-      maxOffsets.set(k, { topic: r.topic, partition: r.partition, offset: r.offset });
-    }
-  }
-  return partitions
-    .map((tp) => maxOffsets.get(topicPartitionKey(tp)))
-    .filter(
-      (p): p is LedgerPosition => p !== undefined && p.offset > (ledger.get(topicPartitionKey(p)) ?? -1),
-    );
-}
-
-function toDeadLetter(b: InvalidRecord): DeadLetter {
-  return {
-    topic: b.record.topic,
-    partition: b.record.partition,
-    offset: b.record.offset,
-    key: recordKeyBytes(b.record),
-    payload: b.payload,
-    reasonCode: b.reasonCode,
-    reason: b.reason,
-    recordTimestampMs: b.record.timestamp,
   };
 }
