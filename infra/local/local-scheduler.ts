@@ -35,6 +35,11 @@ export class LocalScheduler {
           });
           this.invocations++;
         } catch (err) {
+          if (this.stopped) {
+            // shutting down: the functions were stopped under the running invocation
+            this.log.info("scheduler stopped during a poller invocation", { error: (err as Error).message });
+            break;
+          }
           this.failures++;
           this.log.warn("scheduled poller invocation failed; the next one starts in 2 s", {
             error: (err as Error).message,
