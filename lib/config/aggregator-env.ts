@@ -42,8 +42,11 @@ export const aggregatorEnvShape = {
   AGG_TX_RETRY_BASE_MS: int(1, 10_000).default(25),
   /** Records whose value is larger than this go to dead letters (payload kept up to this size). Default 1 MiB. */
   AGG_MAX_RECORD_BYTES: int(1_024, 6 * 1024 * 1024).default(1024 * 1024),
-  /** Connections in the aggregator's MySQL pool (one transaction + lookups). Default 2. */
-  AGG_DB_POOL_SIZE: int(1, 64).default(2),
+  /**
+   * Connections in the aggregator's MySQL pool. At least 2: the batch transaction holds one while the
+   * job → company lookups run on another at the same time. Default 2.
+   */
+  AGG_DB_POOL_SIZE: int(2, 64).default(2),
 } as const;
 
 export interface AggregatorConfig {

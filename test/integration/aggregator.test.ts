@@ -175,8 +175,13 @@ describe("aggregator handler against MariaDB", () => {
     const base = jobBlock();
     const topic = uniqueName("agg_groups");
     const rows = randomRows(3_000, base, 200, Date.UTC(2025, 4, 2));
-    // small groups, slices and claims: many statements queued on the connection during validation
-    const handler = aggregatorHandler(config, pool, { keyGroupRecords: 400, upsertChunkRows: 97 });
+    // small groups: many statements queued on the connection during validation; a pool of 2 as
+    // deployed (the transaction holds one connection while the job lookups of each group use the other)
+    await pool.query(`INSERT INTO ${MYSQL_TABLES.job} (job_id, company_id) VALUES ?`, [
+      Array.from({ length: 50 }, (_, i) => [base + i, 900 + i]),
+    ]);
+    const small = createMysqlPool(config, config.mysql.writer, { connectionLimit: 2 });
+    const handler = aggregatorHandler(config, small, { keyGroupRecords: 400, upsertChunkRows: 97 });
     const resent = rows.slice(0, 500); // events of an aborted transaction, re-sent at new offsets
     const poison = mskRecord({ topic, partition: 1, offset: 700, value: "{cut short" });
     const first = await handler(
@@ -202,6 +207,12 @@ describe("aggregator handler against MariaDB", () => {
     expect(await factTotals(pool, base)).toEqual(referenceTotals(rows));
     expect(await ledgerOffset(pool, topic, 0)).toBe(2_799);
     expect(await ledgerOffset(pool, topic, 1)).toBe(700);
+    const [companies] = await pool.query(
+      `SELECT COUNT(*) AS n FROM ${MYSQL_TABLES.events} WHERE job_id >= ? AND job_id < ? AND company_id = job_id - ? + 900`,
+      [base, base + 50, base],
+    );
+    expect(Number((companies as Array<{ n: number }>)[0]?.n)).toBeGreaterThan(0);
+    await small.end();
   });
 
   it("poison records go to dead_letters with reason and source offset; the good ones are applied", async () => {

@@ -30,5 +30,9 @@ describe("aggregator config", () => {
     expect(() => loadConfig({ AGG_UPSERT_CHUNK_ROWS: "0" }, NO_FILE)).toThrow(ConfigError);
     expect(() => loadConfig({ AGG_DEDUP_BY_EVENT_ID: "maybe" }, NO_FILE)).toThrow(/AGG_DEDUP_BY_EVENT_ID/);
     expect(() => loadConfig({ AGG_TX_MAX_ATTEMPTS: "-1" }, NO_FILE)).toThrow(/AGG_TX_MAX_ATTEMPTS/);
+    // the batch transaction holds one connection while the job lookups need another
+    expect(() => loadConfig({ AGG_DB_POOL_SIZE: "1" }, NO_FILE)).toThrow(/AGG_DB_POOL_SIZE/);
+    expect(loadConfig({ AGG_KEY_GROUP_RECORDS: "0" }, NO_FILE).aggregator.keyGroupRecords).toBe(0);
+    expect(() => loadConfig({ AGG_KEY_GROUP_RECORDS: "-5" }, NO_FILE)).toThrow(/AGG_KEY_GROUP_RECORDS/);
   });
 });
