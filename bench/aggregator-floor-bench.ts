@@ -22,7 +22,8 @@ import mysql, { type Pool } from "mysql2/promise";
 import { listMigrations } from "../infra/migrate/migration-files.js";
 import { MysqlWarehouse } from "../lib/adapters/mysql/mysql-warehouse.js";
 import { loadConfig, requireSecret } from "../lib/config/index.js";
-import type { AggregateRow } from "../lib/core/aggregation.js";
+import { Aggregation, contributionOf } from "../lib/core/aggregation.js";
+import { hourBucketer } from "../lib/core/time-bucket.js";
 import { MYSQL_TABLES } from "../lib/schema-names.js";
 import type { WarehouseRow } from "../lib/use-cases/apply-batch-ports.js";
 
@@ -57,44 +58,27 @@ function eventIds(n: number, now: number): string[] {
   });
 }
 
-/** Aggregate rows of `n` click events over JOBS jobs × 3 publishers × the last two hours, sorted by grain. */
+/**
+ * Aggregate rows of `n` click events over JOBS jobs × 3 publishers × the last two hours, through the
+ * production aggregation (sorted by grain).
+ */
 function aggregateRows(n: number, now: number): WarehouseRow[] {
-  const rows = new Map<string, AggregateRow & { companyId: number | null }>();
+  const utc = hourBucketer("UTC");
+  const aggregation = new Aggregation();
   for (let i = 0; i < n; i++) {
     const jobId = 2_000_000_000 + Math.floor(Math.random() * JOBS);
-    const at = new Date(now - Math.floor(Math.random() * 3_600_000));
-    const dates = at.toISOString().slice(0, 10);
-    const hours = at.getUTCHours();
-    const publisherId = 1 + Math.floor(Math.random() * 3);
-    const key = `${jobId}|${dates}|${hours}|${publisherId}`;
-    const row = rows.get(key) ?? {
-      jobId,
-      dates,
-      hours,
-      publisherId,
-      campaignId: jobId % 50,
-      groupId: jobId % 10,
-      companyId: null,
-      clicks: 0,
-      spendMicros: 0n,
-      bidCount: 0,
-      conversion: 0,
-      qualified: 0,
-      disqualified: 0,
-      otherTracks: 0,
+    const row = {
+      job_id: jobId,
+      ts: now - Math.floor(Math.random() * 3_600_000),
+      custom_track: "click",
+      bid: 1.2345,
+      publisher_id: 1 + Math.floor(Math.random() * 3),
+      campaign_id: jobId % 50,
+      group_id: jobId % 10,
     };
-    row.clicks += 1;
-    row.bidCount += 1;
-    row.spendMicros += 1_234_500n;
-    rows.set(key, row);
+    aggregation.add(contributionOf(row, utc));
   }
-  return [...rows.values()].sort(
-    (a, b) =>
-      a.jobId - b.jobId ||
-      a.dates.localeCompare(b.dates) ||
-      a.hours - b.hours ||
-      a.publisherId - b.publisherId,
-  );
+  return aggregation.rows().map((r) => ({ ...r, companyId: null }));
 }
 
 async function createScratch(): Promise<Pool> {

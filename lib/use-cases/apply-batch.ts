@@ -4,7 +4,7 @@ import type { BackoffPolicy } from "../core/retry-backoff.js";
 import type { HourBucketer } from "../core/time-bucket.js";
 import type { JobCompanyLookup, Warehouse } from "./apply-batch-ports.js";
 import { BatchPreparation } from "./batch-preparation.js";
-import { applyBatchTransaction } from "./batch-transaction.js";
+import { applyBatchTransaction, type BatchTransactionCounts } from "./batch-transaction.js";
 import { retryConflicts, type Sleep } from "./retry-conflicts.js";
 
 /**
@@ -51,21 +51,9 @@ export interface ApplyBatchDeps {
   readonly random?: () => number;
 }
 
-export interface BatchSummary {
+export interface BatchSummary extends BatchTransactionCounts {
   /** Records in the event. */
   readonly recordsIn: number;
-  /** Valid records whose measures were added to the warehouse. */
-  readonly applied: number;
-  /** Invalid records stored as dead letters. */
-  readonly deadLettered: number;
-  /** Records at or below their partition's ledger offset (already applied by an earlier delivery). */
-  readonly skippedReplays: number;
-  /** Records whose event id was already applied (at another offset) or repeated in the batch. */
-  readonly skippedDuplicates: number;
-  /** Aggregate rows upserted. */
-  readonly rowsUpserted: number;
-  /** Records that were not clicks/conversions/qualified/unqualified (they add no measure). */
-  readonly otherTracks: number;
   readonly partitions: number;
   /** Transaction attempts (1 = no conflict). */
   readonly attempts: number;
@@ -76,12 +64,6 @@ export interface BatchSummary {
   readonly batchMs: number;
   /** Decoding, validating and bucketing the records (inside the transaction, overlapping its I/O). */
   readonly validateMs: number;
-  /** Time the upserts waited for company lookups (cache misses; the lookups overlap validation). */
-  readonly lookupMs: number;
-  /** Time the event-id claims took (statements on the transaction's connection, in the background of validation). */
-  readonly claimMs: number;
-  /** Time the aggregate upserts took (statements on the transaction's connection). */
-  readonly upsertMs: number;
   /** The batch transaction from BEGIN to COMMIT, validation (overlapping the writes) and retries included. */
   readonly transactionMs: number;
   /** now − oldest event time among applied records; null when nothing was applied. */
@@ -117,7 +99,10 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
     );
     const begun = clock();
 
-    const { value: outcome, attempts } = await retryConflicts(
+    const {
+      value: { oldestEventMs, ...counts },
+      attempts,
+    } = await retryConflicts(
       () =>
         deps.warehouse.transaction((tx) =>
           applyBatchTransaction(tx, {
@@ -150,23 +135,15 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
     const finished = clock();
     return {
       recordsIn: records.length,
-      applied: outcome.applied,
-      deadLettered: outcome.deadLettered,
-      skippedReplays: outcome.skippedReplays,
-      skippedDuplicates: outcome.skippedDuplicates,
-      rowsUpserted: outcome.rowsUpserted,
-      otherTracks: outcome.otherTracks,
+      ...counts,
       partitions: partitions.length,
       attempts,
       prunedEventIds,
       ...(pruneError === undefined ? {} : { pruneError }),
       batchMs: finished - started,
       validateMs: Math.round(groups.reduce((sum, g) => sum + g.validateMs, 0)),
-      lookupMs: outcome.lookupMs,
-      claimMs: Math.round(outcome.claimMs),
-      upsertMs: Math.round(outcome.upsertMs),
       transactionMs: committed - begun,
-      freshnessMs: outcome.oldestEventMs === null ? null : finished - outcome.oldestEventMs,
+      freshnessMs: oldestEventMs === null ? null : finished - oldestEventMs,
     };
   };
 }

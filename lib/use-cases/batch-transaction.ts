@@ -26,17 +26,31 @@ export interface BatchTransactionInput {
   readonly claimIds: number;
 }
 
-export interface BatchTransactionOutcome {
+/** What one batch transaction did (the counts and stage times of the batch summary). */
+export interface BatchTransactionCounts {
+  /** Valid records whose measures were added to the warehouse. */
   readonly applied: number;
+  /** Invalid records stored as dead letters. */
   readonly deadLettered: number;
+  /** Records at or below their partition's ledger offset (already applied by an earlier delivery). */
   readonly skippedReplays: number;
+  /** Records whose event id was already applied (at another offset) or repeated in the batch. */
   readonly skippedDuplicates: number;
+  /** Aggregate rows upserted. */
   readonly rowsUpserted: number;
+  /** Records that were not clicks/conversions/qualified/unqualified (they add no measure). */
   readonly otherTracks: number;
-  readonly oldestEventMs: number | null;
+  /** Time the upserts waited for company lookups (cache misses; the lookups overlap validation). */
   readonly lookupMs: number;
+  /** Time the event-id claims took (statements on the transaction's connection, in the background of validation). */
   readonly claimMs: number;
+  /** Time the aggregate upserts took (statements on the transaction's connection). */
   readonly upsertMs: number;
+}
+
+export interface BatchTransactionOutcome extends BatchTransactionCounts {
+  /** Oldest event time among applied records; null when nothing was applied. */
+  readonly oldestEventMs: number | null;
 }
 
 interface Totals {
@@ -99,9 +113,9 @@ export async function applyBatchTransaction(
     rowsUpserted: totals.rows,
     otherTracks: totals.otherTracks,
     oldestEventMs: totals.oldestEventMs,
-    lookupMs: totals.lookupMs,
-    claimMs: totals.claimMs,
-    upsertMs: totals.upsertMs,
+    lookupMs: Math.round(totals.lookupMs),
+    claimMs: Math.round(totals.claimMs),
+    upsertMs: Math.round(totals.upsertMs),
   };
 }
 

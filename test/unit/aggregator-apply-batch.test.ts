@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { microsToDecimal } from "../../lib/core/aggregation.js";
 import { type KafkaRecord, type TopicPartition, topicPartitionKey } from "../../lib/core/kafka-record.js";
-import { hourBucketer } from "../../lib/core/time-bucket.js";
+import { type HourBucketer, hourBucketer } from "../../lib/core/time-bucket.js";
 import type { TrackingRow } from "../../lib/core/tracking-row.js";
 import { TransactionConflictError, TransientError } from "../../lib/errors.js";
 import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
@@ -125,6 +125,19 @@ function setup(options: Partial<ApplyBatchOptions> = {}, jobs: JobCompanyLookup 
   });
   const run = (records: ReturnType<typeof mskRecord>[]) => apply(decodeKafkaEvent(mskEvent(records)).records);
   return { warehouse, run };
+}
+
+/** A UTC bucketer that counts its calls (one per valid record validated). */
+function countingBucketer(): { bucketer: HourBucketer; calls: () => number } {
+  const utc = hourBucketer("UTC");
+  let calls = 0;
+  return {
+    bucketer: (ms) => {
+      calls++;
+      return utc(ms);
+    },
+    calls: () => calls,
+  };
 }
 
 const clicks = (n: number, over: Partial<TrackingRow> = {}) =>
@@ -269,22 +282,18 @@ describe("apply batch (exactly-once logic, in-memory warehouse)", () => {
 
   it("splits a large batch into key groups: each group is upserted while the next is still being validated", async () => {
     const warehouse = new FakeWarehouse();
-    let bucketed = 0;
-    const utc = hourBucketer("UTC");
+    const counting = countingBucketer();
     const apply = createApplyBatch({
       warehouse,
       jobs: noJobs,
-      bucketer: (ms) => {
-        bucketed++;
-        return utc(ms);
-      },
+      bucketer: counting.bucketer,
       options: { ...OPTIONS, groupRecords: 100, sliceRecords: 10, claimIds: 30 },
     });
     const rows = Array.from({ length: 400 }, (_, i) =>
       trackingRow({ custom_track: "click", job_id: 1 + (i % 40) }),
     );
     const bucketedAtUpsert: number[] = [];
-    warehouse.onUpsert = () => bucketedAtUpsert.push(bucketed);
+    warehouse.onUpsert = () => bucketedAtUpsert.push(counting.calls());
     const s = await apply(decodeKafkaEvent(mskEvent(recordsOf("t", 0, 0, rows))).records);
     expect(s).toMatchObject({ applied: 400, skippedDuplicates: 0 });
     expect(bucketedAtUpsert.length).toBeGreaterThan(1); // one upsert per group
@@ -311,15 +320,11 @@ describe("apply batch (exactly-once logic, in-memory warehouse)", () => {
 
   it("a conflict raised by a claim mid-batch sends nothing more, rolls back and retries without validating again", async () => {
     const warehouse = new FakeWarehouse();
-    let bucketed = 0;
-    const utc = hourBucketer("UTC");
+    const counting = countingBucketer();
     const apply = createApplyBatch({
       warehouse,
       jobs: noJobs,
-      bucketer: (ms) => {
-        bucketed++;
-        return utc(ms);
-      },
+      bucketer: counting.bucketer,
       options: { ...OPTIONS, groupRecords: 50, sliceRecords: 10, claimIds: 20 },
       sleep: async () => undefined,
     });
@@ -333,7 +338,7 @@ describe("apply batch (exactly-once logic, in-memory warehouse)", () => {
     // the failed claim was the last call of the first attempt; the retry applied everything
     expect(warehouse.calls.slice(0, 3)).toEqual(["begin", "claim 20", "begin"]);
     expect(warehouse.calls.filter((c) => c.startsWith("upsert")).length).toBe(4);
-    expect(bucketed).toBe(200);
+    expect(counting.calls()).toBe(200);
     expect(warehouse.totalClicks()).toBe(200);
   });
 
