@@ -1,7 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (pure logic and handlers, no servers) and `integration`
-// (talks to the real Kafka, Cassandra and MariaDB started by `jtp servers start`).
+// Three projects:
+// - `unit`: pure logic and handlers on fakes of our own ports; no servers, no network, no child tools.
+// - `package`: runs the deployment framework (`serverless package`) and cfn-lint (a Python tool it
+//   installs into a venv on first use) over the generated templates; no servers, but slow.
+// - `integration`: talks to the real Kafka, Cassandra and MariaDB started by `jtp servers start`.
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +13,17 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // Each file packages the whole project: one at a time on a 2-core machine.
+          fileParallelism: false,
         },
       },
       {
