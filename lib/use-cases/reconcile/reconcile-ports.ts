@@ -1,0 +1,104 @@
+import type { TrackingRow } from "../../core/tracking-row.js";
+import type { WarehouseRow } from "../apply-batch-ports.js";
+
+/**
+ * What the reconciler and replay need from the outside world. Adapters: lib/adapters/cassandra
+ * (lake side), lib/adapters/kafka (publishing), lib/adapters/mysql (what the warehouse accounted for).
+ */
+
+/** One lake partition: (ingest-time bucket start, epoch ms; shard). */
+export interface PartitionKey {
+  readonly bucket: number;
+  readonly shard: number;
+}
+
+/** `${bucket}/${shard}`: the prefix every event id of the partition starts with (see tracking-row eventId). */
+export function partitionKeyString(p: PartitionKey): string {
+  return `${p.bucket}/${p.shard}`;
+}
+
+/** The lake side, per partition, never scanning the table. */
+export interface LakePartitions {
+  /** Number of rows in one partition. */
+  countRows(p: PartitionKey): Promise<number>;
+  /** Every create_time (timeuuid string) in one partition, ascending, paged by the adapter. */
+  createTimes(p: PartitionKey): Promise<string[]>;
+  /** Full rows for some create_times of one partition. */
+  rowsByIds(p: PartitionKey, createTimes: readonly string[]): Promise<TrackingRow[]>;
+  /** Rows of one partition in create_time order, `pageSize` at a time (bounded memory). */
+  pages(p: PartitionKey, pageSize: number): AsyncIterable<readonly TrackingRow[]>;
+}
+
+/**
+ * What the warehouse has accounted for: event ids applied (processed_events, the aggregator's
+ * event-id guard) or dead-lettered with an event id (dead_letters.event_id), each counted once.
+ */
+export interface AccountedEvents {
+  /**
+   * Distinct accounted event ids per partition, for partitions whose bucket is in
+   * [fromBucketMs, toBucketMs). Keyed by partitionKeyString(); partitions with none are absent.
+   */
+  countByPartition(fromBucketMs: number, toBucketMs: number): Promise<Map<string, number>>;
+  /** The create_time part of every accounted event id of one partition. */
+  createTimesOf(p: PartitionKey): Promise<Set<string>>;
+}
+
+export type ReconcileMode = "scheduled" | "cli" | "replay" | "rebuild";
+
+export interface ReconcilePassCounts {
+  readonly partitionsChecked: number;
+  /** Lake rows compared (sum of the partitions' row counts). */
+  readonly rowsCompared: number;
+  /** Lake rows the warehouse had not accounted for. */
+  readonly missingFound: number;
+  /** Rows published again to the change topic. */
+  readonly republished: number;
+  /** Republished rows that came back dead-lettered (poison in the lake) by the end of the pass. */
+  readonly deadLettered: number;
+  /** Lake rows still not accounted for when the pass ended. */
+  readonly driftLeft: number;
+}
+
+export interface ReconcilePassStart {
+  readonly mode: ReconcileMode;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly dryRun: boolean;
+  readonly startedAtMs: number;
+}
+
+export interface ReconcilePassEnd extends ReconcilePassCounts {
+  readonly status: "done" | "partial" | "failed";
+  /** Scheduled passes: every check due up to this time was done (the next pass starts after it). */
+  readonly coveredUntilMs: number | null;
+  readonly finishedAtMs: number;
+  readonly error?: string;
+}
+
+/** Each pass is recorded (table reconcile_passes) so Grafana and `jtp status` can show it. */
+export interface ReconcilePassLog {
+  start(pass: ReconcilePassStart): Promise<number>;
+  finish(passId: number, end: ReconcilePassEnd): Promise<void>;
+  /** coveredUntilMs of the newest scheduled pass that recorded one. */
+  lastCoveredUntil(): Promise<number | undefined>;
+}
+
+/** Event-time hour of the warehouse (reporting time zone): the `dates`/`hours` columns. */
+export interface WarehouseHour {
+  readonly dates: string;
+  readonly hours: number;
+}
+
+/** Replaces warehouse hours with aggregates recomputed from the lake (replay --rebuild). */
+export interface WarehouseRebuild {
+  /**
+   * In ONE transaction: delete every fact row of `hours`, insert `rows` (aggregates of exactly
+   * those hours), and record `eventIds` as applied (so a later redelivery of any of them is a
+   * no-op). Returns the number of fact rows deleted and inserted.
+   */
+  replaceHours(
+    hours: readonly WarehouseHour[],
+    rows: readonly WarehouseRow[],
+    eventIds: readonly string[],
+  ): Promise<{ deletedRows: number; insertedRows: number }>;
+}
