@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { MSKEvent, MSKRecord } from "aws-lambda";
+import { pickTrack } from "../infra/tooling/generator/tracking-event-factory.js";
 import { buildEnvelope, EVENT_ID_HEADER } from "../lib/core/envelope.js";
-import { pickTrack } from "../lib/core/generator/tracking-event-factory.js";
 import { eventId, type TrackingRow } from "../lib/core/tracking-row.js";
 
 export const JOBS = 2_000;

@@ -21,11 +21,11 @@ import { compareGrains, grainsFromWarehouse, truthFromLake } from "../infra/inte
 import { dropIsolatedRun, isolatedRun } from "../infra/local/isolated-run.js";
 import { LocalPipeline } from "../infra/local/local-pipeline.js";
 import { livePid } from "../infra/servers/supervisor.js";
+import { runGenerator } from "../infra/tooling/generator/run-generator.js";
+import { CountWatermarkFreshness } from "../infra/tooling/metrics/count-watermark-freshness.js";
 import { powertoolsLog } from "../lib/adapters/logging/powertools-log.js";
 import { createMysqlPool } from "../lib/adapters/mysql/connection.js";
 import type { Config } from "../lib/config/index.js";
-import { CountWatermarkFreshness } from "../lib/core/metrics/count-watermark-freshness.js";
-import { runGenerator } from "../lib/use-cases/generate/run-generator.js";
 import { cpuSeconds, rssMiB } from "./process-usage.js";
 
 const argv = process.argv;

@@ -8,13 +8,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { migrateCassandra } from "../infra/migrate/migrate-cassandra.js";
 import { migrateKafka } from "../infra/migrate/migrate-kafka.js";
+import { TrackingWriter } from "../infra/tooling/cassandra/tracking-writer.js";
+import { seededRng } from "../infra/tooling/generator/random.js";
+import { buildCatalogue, randomTrackingEvent } from "../infra/tooling/generator/tracking-event-factory.js";
 import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
-import { TrackingWriter } from "../lib/adapters/cassandra/tracking-writer.js";
 import { createKafka } from "../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
-import { seededRng } from "../lib/core/generator/random.js";
-import { buildCatalogue, randomTrackingEvent } from "../lib/core/generator/tracking-event-factory.js";
 import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
 import { createPoller } from "../lib/use-cases/cdc/create-poller.js";
 import type { Log } from "../lib/use-cases/cdc/poller-ports.js";

@@ -10,14 +10,14 @@ import { dropIsolatedRun } from "../infra/local/isolated-run.js";
 import { migrateCassandra } from "../infra/migrate/migrate-cassandra.js";
 import { migrateKafka } from "../infra/migrate/migrate-kafka.js";
 import { PROJECT_ROOT } from "../infra/servers/project-paths.js";
+import { TrackingWriter } from "../infra/tooling/cassandra/tracking-writer.js";
+import { seededRng } from "../infra/tooling/generator/random.js";
+import { buildCatalogue, randomTrackingEvent } from "../infra/tooling/generator/tracking-event-factory.js";
 import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
-import { TrackingWriter } from "../lib/adapters/cassandra/tracking-writer.js";
 import { createKafka } from "../lib/adapters/kafka/connection.js";
 import { partitionOffsets, readTopicRanges } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../lib/core/envelope.js";
-import { seededRng } from "../lib/core/generator/random.js";
-import { buildCatalogue, randomTrackingEvent } from "../lib/core/generator/tracking-event-factory.js";
 import { trackingTopic } from "../lib/schema-names.js";
 
 const argv = process.argv;

@@ -1,7 +1,7 @@
-import { backfillCompanyIds } from "../../lib/adapters/mysql/company-backfill.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { loadConfig } from "../../lib/config/index.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
+import { backfillCompanyIds } from "../tooling/mysql/company-backfill.js";
 
 /** Fills events.company_id where the job dimension row arrived after the aggregates (writer account). */
 export async function backfillCommand(): Promise<void> {

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfig } from "../../lib/config/index.js";
-import { CountWatermarkFreshness } from "../../lib/core/metrics/count-watermark-freshness.js";
-import { type GeneratorStats, runGenerator } from "../../lib/use-cases/generate/run-generator.js";
 import { LocalPipeline } from "../local/local-pipeline.js";
 import { ensureLocalSecrets } from "../servers/local-secrets.js";
+import { type GeneratorStats, runGenerator } from "../tooling/generator/run-generator.js";
+import { CountWatermarkFreshness } from "../tooling/metrics/count-watermark-freshness.js";
 
 export interface StartOptions {
   readonly rate: number;

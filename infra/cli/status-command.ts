@@ -1,9 +1,9 @@
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../../lib/adapters/kafka/topic-range-reader.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
-import { WarehouseStatus } from "../../lib/adapters/mysql/warehouse-status.js";
 import { loadConfig } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
+import { WarehouseStatus } from "../tooling/mysql/warehouse-status.js";
 
 /** Reads the warehouse (as the read-only account) and prints the latest hours and pipeline health. */
 export async function statusCommand(hours: number): Promise<void> {

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { intBetween, type Rng } from "../../lib/core/generator/random.js";
 import { startServerlessOffline } from "../local/serverless-offline-process.js";
 import { PROJECT_ROOT } from "../servers/project-paths.js";
+import { intBetween, type Rng } from "../tooling/generator/random.js";
 
 /** The pipeline's three processes, each killable on its own. */
 export const COMPONENTS = ["poller", "bridge", "aggregator"] as const;

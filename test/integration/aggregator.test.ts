@@ -1,10 +1,10 @@
 import type { MSKRecord } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backfillCompanyIds } from "../../lib/adapters/mysql/company-backfill.js";
+import { pickTrack } from "../../infra/tooling/generator/tracking-event-factory.js";
+import { backfillCompanyIds } from "../../infra/tooling/mysql/company-backfill.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { MysqlWarehouse } from "../../lib/adapters/mysql/mysql-warehouse.js";
-import { pickTrack } from "../../lib/core/generator/tracking-event-factory.js";
 import type { TrackingRow } from "../../lib/core/tracking-row.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import {

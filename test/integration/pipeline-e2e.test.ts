@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareGrains, grainsFromWarehouse, truthFromLake } from "../../infra/integrity/ground-truth.js";
 import { dropIsolatedRun, isolatedRun } from "../../infra/local/isolated-run.js";
 import { LocalPipeline } from "../../infra/local/local-pipeline.js";
+import { runGenerator } from "../../infra/tooling/generator/run-generator.js";
+import { CountWatermarkFreshness } from "../../infra/tooling/metrics/count-watermark-freshness.js";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
-import { CountWatermarkFreshness } from "../../lib/core/metrics/count-watermark-freshness.js";
-import { runGenerator } from "../../lib/use-cases/generate/run-generator.js";
 
 describe("the whole pipeline through serverless offline and the local event source mapping", () => {
   const { config, env } = isolatedRun("jtp_e2e");

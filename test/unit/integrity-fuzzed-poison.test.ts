@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fuzzedPayloads } from "../../infra/integrity/poison.js";
-import { seededRng } from "../../lib/core/generator/random.js";
+import { seededRng } from "../../infra/tooling/generator/random.js";
 import type { KafkaRecord } from "../../lib/core/kafka-record.js";
 import { validateRecord } from "../../lib/core/record-validation.js";
 import { envelopeJson, trackingRow } from "../support/aggregator-fixtures.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMskEvent, splitForInvocation } from "../../infra/local/msk-event.js";
-import { CountWatermarkFreshness } from "../../lib/core/metrics/count-watermark-freshness.js";
+import { CountWatermarkFreshness } from "../../infra/tooling/metrics/count-watermark-freshness.js";
 
 const rec = (offset: number, value: string, key: string | null = "42") => ({
   offset: String(offset),

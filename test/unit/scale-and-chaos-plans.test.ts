@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COMPONENTS, randomKillPlan } from "../../infra/integrity/component-chaos.js";
 import { shardGroups } from "../../infra/local/local-pipeline.js";
-import { seededRng } from "../../lib/core/generator/random.js";
+import { seededRng } from "../../infra/tooling/generator/random.js";
 
 describe("integrity suite: random kill plan", () => {
   it("is reproducible from its seed, sorted, inside the window, and kills every component", () => {

@@ -1,8 +1,11 @@
+import { TrackingWriter } from "../../../infra/tooling/cassandra/tracking-writer.js";
+import { seededRng } from "../../../infra/tooling/generator/random.js";
+import {
+  buildCatalogue,
+  randomTrackingEvent,
+} from "../../../infra/tooling/generator/tracking-event-factory.js";
 import { type CassandraClient, createCassandraClient } from "../../../lib/adapters/cassandra/connection.js";
-import { TrackingWriter } from "../../../lib/adapters/cassandra/tracking-writer.js";
 import type { Config } from "../../../lib/config/index.js";
-import { seededRng } from "../../../lib/core/generator/random.js";
-import { buildCatalogue, randomTrackingEvent } from "../../../lib/core/generator/tracking-event-factory.js";
 import { eventId, type TrackingRow } from "../../../lib/core/tracking-row.js";
 
 /** Writes generated rows to the lake and remembers their ids (the ground truth for exactness checks). */

@@ -1,7 +1,7 @@
 import type { Pool } from "mysql2/promise";
-import type { Catalogue } from "../../core/generator/tracking-event-factory.js";
-import { MYSQL_TABLES } from "../../schema-names.js";
-import { chunked } from "./chunks.js";
+import { chunked } from "../../../lib/adapters/mysql/chunks.js";
+import { MYSQL_TABLES } from "../../../lib/schema-names.js";
+import type { Catalogue } from "../generator/tracking-event-factory.js";
 
 /** Upserts the generator's companies, publishers and jobs into the dimension tables (idempotent). */
 export async function seedDimensions(

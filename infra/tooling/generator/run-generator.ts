@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { seededRng } from "../../core/generator/random.js";
-import { type Catalogue, randomTrackingEvent } from "../../core/generator/tracking-event-factory.js";
-import type { TrackingRow } from "../../core/tracking-row.js";
+import type { TrackingRow } from "../../../lib/core/tracking-row.js";
+import { seededRng } from "./random.js";
+import { type Catalogue, randomTrackingEvent } from "./tracking-event-factory.js";
 
 export interface LakeSink {
   /** Assigns the lake keys (create_time from `createdAt` or now, bucket, shard). */

@@ -1,4 +1,4 @@
-import type { TrackingRow } from "../tracking-row.js";
+import type { TrackingRow } from "../../../lib/core/tracking-row.js";
 import { intBetween, pick, type Rng } from "./random.js";
 
 export type NewEvent = Omit<TrackingRow, "bucket" | "shard" | "create_time">;

@@ -1,8 +1,8 @@
 import cassandra from "cassandra-driver";
-import { bucketStart } from "../../core/cdc/buckets.js";
-import { TRACKING_COLUMNS, type TrackingRow } from "../../core/tracking-row.js";
-import { TRACKING_TABLE } from "../../schema-names.js";
-import type { CassandraClient } from "./connection.js";
+import type { CassandraClient } from "../../../lib/adapters/cassandra/connection.js";
+import { bucketStart } from "../../../lib/core/cdc/buckets.js";
+import { TRACKING_COLUMNS, type TrackingRow } from "../../../lib/core/tracking-row.js";
+import { TRACKING_TABLE } from "../../../lib/schema-names.js";
 
 /** A tracking event as a writer produces it: the lake adds the key columns. */
 export type NewTrackingEvent = Omit<TrackingRow, "bucket" | "shard" | "create_time"> & {

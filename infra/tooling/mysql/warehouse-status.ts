@@ -1,5 +1,5 @@
 import type { Pool } from "mysql2/promise";
-import { MYSQL_TABLES } from "../../schema-names.js";
+import { MYSQL_TABLES } from "../../../lib/schema-names.js";
 
 export interface WarehouseTotals {
   /** Every event counted in the fact table (all measures + other tracks). */

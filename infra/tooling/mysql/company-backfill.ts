@@ -1,6 +1,6 @@
 import type { Pool, ResultSetHeader } from "mysql2/promise";
-import { MYSQL_TABLES } from "../../schema-names.js";
-import { toPipelineError } from "./mysql-errors.js";
+import { toPipelineError } from "../../../lib/adapters/mysql/mysql-errors.js";
+import { MYSQL_TABLES } from "../../../lib/schema-names.js";
 
 /**
  * Fills `events.company_id` where it is still NULL because the job was not in the `job` dimension
