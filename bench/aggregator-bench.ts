@@ -21,13 +21,25 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { migrateMysql } from "../infra/migrate/migrate-mysql.js";
+import { loadConfig } from "../lib/config/index.js";
 import { buildEvent, JOBS } from "./aggregator-bench-events.js";
 import type { WorkerJob, WorkerReport } from "./aggregator-bench-worker.js";
+import { reportFailures, startNeededServers } from "./run-script.js";
+import { positiveInt, positiveIntList, scriptProgram } from "./script-args.js";
 
-const BATCHES = Number(process.argv[2] ?? 10);
-const PER_BATCH = Number(process.argv[3] ?? 10_000);
-const CONCURRENCY = (process.argv[4] ?? "1,2").split(",").map(Number);
-const HEAP_MIB = Number(process.argv[5] ?? 128);
+const program = scriptProgram("bench:aggregator", "aggregator throughput through the real handler")
+  .argument("[batches]", "batches per phase", positiveInt, 10)
+  .argument("[recordsPerBatch]", "records per batch", positiveInt, 10_000)
+  .argument("[concurrency]", "concurrent invocations to run, comma-separated", positiveIntList, [1, 2])
+  .argument("[heapMiB]", "old-space heap cap of each worker (MiB)", positiveInt, 128)
+  .parse();
+const [BATCHES, PER_BATCH, CONCURRENCY, HEAP_MIB] = program.processedArgs as [
+  number,
+  number,
+  number[],
+  number,
+];
 /**
  * More V8 flags for the workers. Default: 8 MiB semi-spaces (young generation), the setting we
  * recommend for the function (NODE_OPTIONS): with V8's default 16 MiB the peak RSS is ~80 MiB
@@ -113,6 +125,10 @@ async function runPhase(guard: boolean, lanes: number, dir: string, worker: stri
   };
 }
 
+reportFailures("bench:aggregator");
+await startNeededServers(["mariadb"]);
+// The workers write to the configured warehouse: make sure its schema is there (idempotent).
+await migrateMysql(loadConfig(), () => undefined);
 const dir = mkdtempSync(path.join(tmpdir(), "jtp-agg-bench-"));
 const results: PhaseResult[] = [];
 try {

@@ -17,7 +17,6 @@
  * records/s means 200 ms per 10,000-record batch for everything.
  */
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
 import mysql, { type Pool } from "mysql2/promise";
 import { listMigrations } from "../infra/migrate/migration-files.js";
 import { MysqlWarehouse } from "../lib/adapters/mysql/mysql-warehouse.js";
@@ -26,27 +25,23 @@ import { Aggregation, contributionOf } from "../lib/core/aggregation.js";
 import { hourBucketer } from "../lib/core/time-bucket.js";
 import { MYSQL_TABLES } from "../lib/schema-names.js";
 import type { WarehouseRow } from "../lib/use-cases/apply-batch-ports.js";
+import { reportFailures, startNeededServers } from "./run-script.js";
+import { positiveInt, scriptProgram } from "./script-args.js";
 
-const { values: args } = parseArgs({
-  options: {
-    prefill: { type: "string", default: "2000000" },
-    rounds: { type: "string", default: "8" },
-    records: { type: "string", default: "10000" },
-    jobs: { type: "string", default: "2000" },
-  },
-});
-const PREFILL = positive("prefill");
-const ROUNDS = positive("rounds");
-const RECORDS = positive("records");
-const JOBS = positive("jobs");
+const args = scriptProgram("bench:aggregator-floor", "the database's share of one aggregator batch")
+  .option("--prefill <ids>", "event ids already in the guard table", positiveInt, 2_000_000)
+  .option("--rounds <n>", "timed rounds", positiveInt, 8)
+  .option("--records <n>", "records per batch", positiveInt, 10_000)
+  .option("--jobs <n>", "distinct jobs", positiveInt, 2_000)
+  .parse()
+  .opts<{ prefill: number; rounds: number; records: number; jobs: number }>();
+const PREFILL = args.prefill;
+const ROUNDS = args.rounds;
+const RECORDS = args.records;
+const JOBS = args.jobs;
 
-function positive(name: keyof typeof args): number {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name} must be a positive integer, got ${args[name]}`);
-  return n;
-}
-
+reportFailures("bench:aggregator-floor");
+await startNeededServers(["mariadb"]);
 const config = loadConfig();
 const scratch = `${config.mysql.database}_floor_bench`;
 

@@ -3,7 +3,7 @@
  *  1. publish throughput (rows/s) draining a backlog from Cassandra into Kafka, exactly once;
  *  2. poll latency with 10 thousand vs 1 million rows already in the table (cost must not grow with it).
  * Usage: npm run bench:poller -- [--backlog 200000] [--big 1000000]
- * Runs against the local servers (`npm run servers -- start`), in throw-away keyspaces.
+ * Starts the local servers it needs if they are not running; works in throw-away keyspaces.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { migrateCassandra } from "../infra/migrate/migrate-cassandra.js";
@@ -18,11 +18,19 @@ import { type Config, loadConfig } from "../lib/config/index.js";
 import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
 import { createPoller } from "../lib/use-cases/cdc/create-poller.js";
 import type { Log } from "../lib/use-cases/cdc/poller-ports.js";
+import { runScript, startNeededServers } from "./run-script.js";
+import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const args = scriptProgram("bench:poller", "CDC poller benchmark: publish throughput and poll latency")
+  .option("--backlog <rows>", "rows to drain in the throughput part", positiveInt, 200_000)
+  .option(
+    "--big <rows>",
+    "rows already in the table for the latency part (0: skip it)",
+    nonNegativeInt,
+    1_000_000,
+  )
+  .parse()
+  .opts<{ backlog: number; big: number }>();
 const quiet: Log = {
   debug: () => undefined,
   info: () => undefined,
@@ -153,9 +161,9 @@ async function latency(tableRows: number): Promise<number> {
   return p50;
 }
 
-async function main(): Promise<void> {
-  const backlog = arg("backlog", 200_000);
-  const big = arg("big", 1_000_000);
+async function main(): Promise<undefined> {
+  const { backlog, big } = args;
+  await startNeededServers(["cassandra", "kafka"]);
   await throughput(backlog);
   if (big === 0) return;
   const small = await latency(10_000);
@@ -163,10 +171,4 @@ async function main(): Promise<void> {
   say(`poll latency ratio ${big} vs 10000 rows: ${(large / small).toFixed(2)} (goal <= 1.5)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runScript("bench:poller", main);

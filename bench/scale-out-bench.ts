@@ -19,14 +19,17 @@ import { partitionOffsets, readTopicRanges } from "../lib/adapters/kafka/topic-r
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../lib/core/envelope.js";
 import { trackingTopic } from "../lib/schema-names.js";
+import { runScript, startNeededServers } from "./run-script.js";
+import { positiveInt, positiveIntList, scriptProgram } from "./script-args.js";
 
-const argv = process.argv;
-const opt = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i > 0 ? (argv[i + 1] ?? fallback) : fallback;
-};
-const backlog = Number(opt("backlog", "100000"));
-const instances = opt("instances", "1,2,4").split(",").map(Number);
+const { backlog, instances } = scriptProgram(
+  "bench:scale",
+  "drains one backlog with 1, 2 and 4 poller processes",
+)
+  .option("--backlog <rows>", "rows in the backlog", positiveInt, 100_000)
+  .option("--instances <list>", "poller process counts to run, comma-separated", positiveIntList, [1, 2, 4])
+  .parse()
+  .opts<{ backlog: number; instances: number[] }>();
 const SHARDS = 4;
 const say = (s: string) => console.log(`[bench:scale] ${s}`);
 
@@ -74,7 +77,8 @@ async function countTopic(config: Config): Promise<{ messages: number; unique: n
   return { messages, unique: ids.size };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<undefined> {
+  await startNeededServers(["cassandra", "kafka"]);
   const rows: string[] = [];
   for (const k of instances) {
     say(`${k} poller instance(s): preparing a backlog of ${backlog} rows over ${SHARDS} shards`);
@@ -90,21 +94,27 @@ async function main(): Promise<void> {
         stdio: ["ignore", "ignore", "ignore"],
       }),
     );
-    const kafka = createKafka(config, "-scale");
-    const topic = trackingTopic(config.cassandra.keyspace);
     // Timed from the first published row (process start-up and state rebuild excluded) until the end
     // offsets hold the backlog (they also count one transaction marker per partition per batch).
-    let firstAt: number | undefined;
-    for (;;) {
-      await sleep(100);
-      const high = (await partitionOffsets(kafka, topic)).reduce((n, o) => n + o.high, 0);
-      if (high > 0) firstAt ??= Date.now();
-      if (high >= backlog) break;
+    let seconds: number;
+    try {
+      const kafka = createKafka(config, "-scale");
+      const topic = trackingTopic(config.cassandra.keyspace);
+      let firstAt: number | undefined;
+      for (;;) {
+        await sleep(100);
+        const high = (await partitionOffsets(kafka, topic)).reduce((n, o) => n + o.high, 0);
+        if (high > 0) firstAt ??= Date.now();
+        if (high >= backlog) break;
+      }
+      seconds = (Date.now() - (firstAt ?? started)) / 1000;
+      await sleep(3_000); // the last transactions' markers count in the offsets: let them finish
+    } finally {
+      // Never leave poller processes behind, also when the wait above fails.
+      for (const c of children) c.kill("SIGINT");
+      await sleep(2_000);
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     }
-    const seconds = (Date.now() - (firstAt ?? started)) / 1000;
-    await sleep(3_000); // the last transactions' markers count in the offsets: let them finish
-    for (const c of children) c.kill("SIGINT");
-    await sleep(2_000);
     const counted = await countTopic(config);
     const row = `| ${k} | ${groups.map((g) => g.join(",")).join(" / ")} | ${Math.round(backlog / seconds)} | ${counted.messages} | ${counted.unique} |`;
     say(row);
@@ -119,10 +129,4 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runScript("bench:scale", main);
