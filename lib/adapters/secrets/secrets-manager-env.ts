@@ -1,25 +1,17 @@
-import { awsEnvShape } from "../../config/aws-env.js";
+import { awsEnvShape, loadAwsRuntimeSettings } from "../../config/aws-env.js";
 import { type Config, type Env, loadConfig } from "../../config/index.js";
 import { ConfigError } from "../../errors.js";
+import { credentialsFingerprint } from "./credentials-fingerprint.js";
+import { clearSecretProviders, type SecretStringReader, secretProviderFor } from "./secret-provider.js";
 
-/** Reads one secret's string value (Secrets Manager, or a stand-in in tests). */
-export interface SecretStringReader {
-  getSecretString(secretArn: string): Promise<string>;
-}
+export type { SecretStringReader } from "./secret-provider.js";
 
-/** The real reader: AWS SDK v3, region and credentials from the Lambda environment. */
-export function secretsManagerReader(): SecretStringReader {
-  let client: import("@aws-sdk/client-secrets-manager").SecretsManagerClient | undefined;
-  return {
-    async getSecretString(secretArn) {
-      const sdk = await import("@aws-sdk/client-secrets-manager");
-      client ??= new sdk.SecretsManagerClient({});
-      const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }));
-      if (out.SecretString === undefined) throw new Error("the secret has no string value");
-      return out.SecretString;
-    },
-  };
-}
+/**
+ * Credentials from Secrets Manager, refreshed after SECRETS_MAX_AGE_SECONDS (default 300 s) through
+ * Powertools Parameters' cache (`maxAge`), so a rotated secret reaches warm function instances.
+ * Handlers call `loadConfigWithFreshSecrets()` at every invocation (a cache hit costs nothing) and
+ * rebuild their pool / clients when `credentialsFingerprint` changes (see RebuildOnChange).
+ */
 
 /** Which variables a secret fills, when they are not already set. */
 const SECRET_TARGETS = [
@@ -34,28 +26,21 @@ const SECRET_TARGETS = [
 
 const isSet = (v: string | undefined): v is string => v !== undefined && v !== "";
 
-/** Secret values already read in this process (warm invocations do not call Secrets Manager again). */
-const cache = new Map<string, Promise<{ username?: string; password: string }>>();
+export interface SecretReadOptions {
+  /** A stand-in for Secrets Manager (tests); default Powertools' SecretsProvider. */
+  readonly reader?: SecretStringReader;
+  /** Read every secret again now, whatever its age (after an authentication failure). */
+  readonly forceFetch?: boolean;
+}
 
-async function readCredentials(
-  reader: SecretStringReader,
+function parseCredentials(
   arnVar: string,
   arn: string,
-): Promise<{ username?: string; password: string }> {
-  let text: string;
-  try {
-    text = await reader.getSecretString(arn);
-  } catch (cause) {
-    throw new ConfigError(
-      [
-        `${arnVar}: could not read secret ${arn} (${(cause as Error).message}); check the function's IAM role`,
-      ],
-      { cause },
-    );
-  }
+  value: unknown,
+): { username?: string; password: string } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(typeof value === "string" ? value : new TextDecoder().decode(value as Uint8Array));
   } catch {
     throw new ConfigError([
       `${arnVar}: secret ${arn} is not JSON like {"username": "...", "password": "..."}`,
@@ -70,6 +55,47 @@ async function readCredentials(
     : { password: obj.password };
 }
 
+async function resolveSecrets(
+  env: Env,
+  options: SecretReadOptions,
+): Promise<{ env: Env; filled: Record<string, string> }> {
+  const out: Record<string, string | undefined> = { ...env };
+  const filled: Record<string, string> = {};
+  const targets = SECRET_TARGETS.filter((t) => isSet(env[t.arnVar]) && !isSet(env[t.passwordVar]));
+  if (targets.length === 0) return { env, filled };
+  const { secretsMaxAgeSeconds } = loadAwsRuntimeSettings(env);
+  const provider = secretProviderFor(options.reader);
+  for (const t of targets) {
+    const arn = env[t.arnVar] as string;
+    const checked = awsEnvShape[t.arnVar].safeParse(arn);
+    if (!checked.success) {
+      throw new ConfigError([`${t.arnVar}: ${checked.error.issues[0]?.message ?? "invalid"} (got "${arn}")`]);
+    }
+    let value: unknown;
+    try {
+      value = await provider.get(arn, {
+        maxAge: secretsMaxAgeSeconds,
+        ...(options.forceFetch ? { forceFetch: true } : {}),
+      });
+    } catch (cause) {
+      throw new ConfigError(
+        [
+          `${t.arnVar}: could not read secret ${arn} (${(cause as Error).message}); check the function's IAM role`,
+        ],
+        { cause },
+      );
+    }
+    const creds = parseCredentials(t.arnVar, arn, value);
+    out[t.passwordVar] = creds.password;
+    filled[t.passwordVar] = creds.password;
+    if (creds.username !== undefined && !isSet(env[t.userVar])) {
+      out[t.userVar] = creds.username;
+      filled[t.userVar] = creds.username;
+    }
+  }
+  return { env: out, filled };
+}
+
 /**
  * `env` with the credentials of the configured Secrets Manager secrets filled in: for each
  * `*_SECRET_ARN` that is set, the matching password (and user, when the secret has `username`)
@@ -77,38 +103,42 @@ async function readCredentials(
  */
 export async function withSecretsFromArns(
   env: Env,
-  reader: SecretStringReader = secretsManagerReader(),
+  reader?: SecretStringReader,
+  options: Omit<SecretReadOptions, "reader"> = {},
 ): Promise<Env> {
-  const out: Record<string, string | undefined> = { ...env };
-  for (const t of SECRET_TARGETS) {
-    const arn = env[t.arnVar];
-    if (!isSet(arn) || isSet(env[t.passwordVar])) continue;
-    const checked = awsEnvShape[t.arnVar].safeParse(arn);
-    if (!checked.success) {
-      throw new ConfigError([`${t.arnVar}: ${checked.error.issues[0]?.message ?? "invalid"} (got "${arn}")`]);
-    }
-    let pending = cache.get(arn);
-    if (!pending) {
-      pending = readCredentials(reader, t.arnVar, arn);
-      cache.set(arn, pending);
-      pending.catch(() => cache.delete(arn));
-    }
-    const creds = await pending;
-    out[t.passwordVar] = creds.password;
-    if (creds.username !== undefined && !isSet(env[t.userVar])) out[t.userVar] = creds.username;
-  }
-  return out;
+  return (await resolveSecrets(env, { ...options, ...(reader ? { reader } : {}) })).env;
 }
 
-/** loadConfig() after filling credentials from Secrets Manager (the functions' entry point on AWS). */
+/** loadConfig() after filling credentials from Secrets Manager. */
 export async function loadConfigWithSecrets(
   env: Env = process.env,
-  reader: SecretStringReader = secretsManagerReader(),
+  reader?: SecretStringReader,
 ): Promise<Config> {
-  return loadConfig(await withSecretsFromArns(env, reader));
+  return (await loadConfigWithFreshSecrets(env, reader ? { reader } : {})).config;
 }
 
-/** Forget cached secret values (tests; or after a rotation, to re-read on the next invocation). */
+export interface ConfigWithCredentials {
+  readonly config: Config;
+  /**
+   * Digest of the credentials read from secrets ("" when none were): changes when a secret was
+   * rotated and re-read. Rebuild pools / clients when it differs from the one they were built with.
+   */
+  readonly credentialsFingerprint: string;
+}
+
+/** The functions' entry point on AWS: the config with credentials no older than SECRETS_MAX_AGE_SECONDS. */
+export async function loadConfigWithFreshSecrets(
+  env: Env = process.env,
+  options: SecretReadOptions = {},
+): Promise<ConfigWithCredentials> {
+  const { env: full, filled } = await resolveSecrets(env, options);
+  return {
+    config: loadConfig(full),
+    credentialsFingerprint: Object.keys(filled).length === 0 ? "" : credentialsFingerprint(filled),
+  };
+}
+
+/** Forget cached secret values (tests; the next read goes to Secrets Manager). */
 export function clearSecretCache(): void {
-  cache.clear();
+  clearSecretProviders();
 }
