@@ -17,6 +17,18 @@ export interface AggregatorWiring {
   readonly clock?: () => number;
 }
 
+/** The apply-batch use case and how to release what it holds (the pool, when this wiring created it). */
+export interface AggregatorRuntime {
+  readonly applyBatch: ApplyBatch;
+  close(): Promise<void>;
+}
+
+/** buildApplyBatch as a runtime: closing it ends the pool it created (a given pool is left open). */
+export function wireAggregator(w: AggregatorWiring): AggregatorRuntime {
+  const { applyBatch, pool } = buildApplyBatch(w);
+  return { applyBatch, close: async () => (w.pool ? undefined : pool.end()) };
+}
+
 /** Wires the apply-batch use case to MySQL (writer account), the job cache and the reporting time zone. */
 export function buildApplyBatch(w: AggregatorWiring): { applyBatch: ApplyBatch; pool: Pool } {
   const a = w.config.aggregator;
