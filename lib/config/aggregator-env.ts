@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_EARLIEST_EVENT_MS, DEFAULT_MAX_FUTURE_MS } from "../core/change-event/event-time-bounds.js";
 import { envBoolean } from "./env-boolean.js";
 
 /**
@@ -13,6 +14,27 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
 
 const flag = envBoolean;
+
+/** An instant in ISO-8601 with an explicit zone (or a bare date, which is UTC) → epoch ms, from 1970 on. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const instant = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const m = ISO_INSTANT.exec(s);
+    const ms = m === null ? Number.NaN : Date.parse(s);
+    const fail = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if (m === null || Number.isNaN(ms)) {
+      return fail("must be an ISO-8601 date or instant with a zone, e.g. 2000-01-01T00:00:00Z");
+    }
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (day.toISOString().slice(0, 10) !== s.slice(0, 10)) return fail("must be a real calendar date");
+    if (ms < 0) return fail("must be 1970-01-01T00:00:00Z or later");
+    return ms;
+  });
 
 export const aggregatorEnvShape = {
   /**
@@ -47,6 +69,16 @@ export const aggregatorEnvShape = {
    * job → company lookups run on another at the same time. Default 2.
    */
   AGG_DB_POOL_SIZE: int(2, 64).default(2),
+  /**
+   * Records whose event time `ts` is earlier than this are dead-lettered as implausible_event_time
+   * (a writer's clock at 0 / 1970). ISO-8601. Default 2000-01-01T00:00:00Z.
+   */
+  AGG_EARLIEST_EVENT_TIME: instant.default(DEFAULT_EARLIEST_EVENT_MS),
+  /**
+   * Records whose event time `ts` lies more than this ahead of the aggregator's clock are
+   * dead-lettered as implausible_event_time. Default 1 h; at most 366 days.
+   */
+  AGG_MAX_EVENT_TIME_AHEAD_MS: int(0, 366 * 86_400_000).default(DEFAULT_MAX_FUTURE_MS),
 } as const;
 
 export interface AggregatorConfig {
@@ -61,6 +93,10 @@ export interface AggregatorConfig {
   readonly txRetryBaseMs: number;
   readonly maxRecordBytes: number;
   readonly dbPoolSize: number;
+  /** Earliest plausible event time, epoch ms. */
+  readonly earliestEventMs: number;
+  /** How far an event time may lie ahead of the aggregator's clock, ms. */
+  readonly maxEventTimeAheadMs: number;
 }
 
 export interface AggregatorEnv {
@@ -75,6 +111,8 @@ export interface AggregatorEnv {
   readonly AGG_TX_RETRY_BASE_MS: number;
   readonly AGG_MAX_RECORD_BYTES: number;
   readonly AGG_DB_POOL_SIZE: number;
+  readonly AGG_EARLIEST_EVENT_TIME: number;
+  readonly AGG_MAX_EVENT_TIME_AHEAD_MS: number;
 }
 
 export function toAggregatorConfig(e: AggregatorEnv): AggregatorConfig {
@@ -90,5 +128,7 @@ export function toAggregatorConfig(e: AggregatorEnv): AggregatorConfig {
     txRetryBaseMs: e.AGG_TX_RETRY_BASE_MS,
     maxRecordBytes: e.AGG_MAX_RECORD_BYTES,
     dbPoolSize: e.AGG_DB_POOL_SIZE,
+    earliestEventMs: e.AGG_EARLIEST_EVENT_TIME,
+    maxEventTimeAheadMs: e.AGG_MAX_EVENT_TIME_AHEAD_MS,
   };
 }

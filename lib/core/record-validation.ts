@@ -1,3 +1,16 @@
+import {
+  DEBEZIUM_UNSUPPORTED_OPS,
+  debeziumValueProblem,
+  debeziumValueSchema,
+  isDebeziumCassandraSource,
+  unwrapCells,
+} from "./change-event/debezium-cassandra.js";
+import {
+  type EventTimeBounds,
+  implausibleReason,
+  isPlausibleEventTime,
+} from "./change-event/event-time-bounds.js";
+import { eventIdFromKeyColumns } from "./change-event/readable-event-id.js";
 import { EVENT_ID_HEADER } from "./envelope.js";
 import { headerValue, type KafkaRecord } from "./kafka-record.js";
 import {
@@ -11,32 +24,48 @@ import {
   satisfies,
   trackingRowSchema,
 } from "./record-schema.js";
-import { eventId as eventIdOf, type TrackingRow } from "./tracking-row.js";
+import type { TrackingRow } from "./tracking-row.js";
 
 /**
- * Record → verdict. Decodes base64 (strictly), UTF-8 (strictly), JSON, then validates the envelope
- * and the row. Never throws: every problem becomes an `InvalidRecord` with a stable reason code,
- * a message, and the raw bytes to keep in the dead-letter table.
+ * Record → verdict. Decodes base64 (strictly), UTF-8 (strictly), JSON, then validates the change
+ * event and the row. Two shapes are accepted (docs/change-events.md):
+ * - our envelope (lib/core/envelope.ts): `{ schema: null, payload: { after: <row>, op, source, ts_ms } }`;
+ * - the Debezium Cassandra connector's events (change-event/debezium-cassandra.ts), with or
+ *   without the JSON converter's `{ schema, payload }` wrapper: cell-struct columns are unwrapped
+ *   into the same row.
+ * Never throws: every problem becomes an `InvalidRecord` with a stable reason code, a message, the
+ * raw bytes to keep in the dead-letter table, and the event id whenever one can be read.
  */
-export type InvalidReasonCode =
-  | "missing_value"
-  | "record_too_large"
-  | "invalid_base64"
-  | "invalid_utf8"
-  | "invalid_json"
-  | "invalid_envelope"
-  | "missing_job_id"
-  | "invalid_ts"
-  | "invalid_row"
-  | "invalid_event_id";
+export const INVALID_REASON_CODES = [
+  "missing_value",
+  "record_too_large",
+  "invalid_base64",
+  "invalid_utf8",
+  "invalid_json",
+  "invalid_envelope",
+  "unsupported_op",
+  "missing_job_id",
+  "invalid_ts",
+  "invalid_row",
+  "invalid_event_id",
+  "implausible_event_time",
+] as const;
+export type InvalidReasonCode = (typeof INVALID_REASON_CODES)[number];
+
+/** Which shape a valid record had. */
+export type ChangeEventShape = "jtp" | "debezium-cassandra";
 
 export interface ValidRecord {
   readonly ok: true;
   readonly record: KafkaRecord;
-  /** `payload.after`, checked against the row rules (unknown extra columns kept). */
+  /** `payload.after` (Debezium cells unwrapped), checked against the row rules (unknown extra columns kept). */
   readonly row: ValidatedRow;
-  /** Event id for de-duplication (payload.source.event_id, else the header, else derived from the row's key); null when none. */
+  /**
+   * Event id for de-duplication: payload.source.event_id (our envelope), else the jtp-event-id
+   * header, else derived from the row's key columns; null when none.
+   */
   readonly eventId: string | null;
+  readonly shape: ChangeEventShape;
 }
 
 export interface InvalidRecord {
@@ -46,6 +75,8 @@ export interface InvalidRecord {
   readonly reason: string;
   /** Raw value bytes (decoded from base64 when possible), truncated to the configured maximum. */
   readonly payload: Uint8Array | null;
+  /** The record's event id when one can be read (same sources and order as a valid record's), else null. */
+  readonly eventId: string | null;
 }
 
 export type RecordVerdict = ValidRecord | InvalidRecord;
@@ -60,11 +91,22 @@ export type ValidatedRow = Partial<TrackingRow> & {
 export interface ValidationOptions {
   /** Values larger than this (decoded bytes) are rejected as `record_too_large`. */
   readonly maxRecordBytes: number;
+  /** Event times outside these bounds are rejected as `implausible_event_time`; no check when absent. */
+  readonly eventTime?: EventTimeBounds;
 }
+
+/** Ops of our envelope that cannot be applied to the append-only fact table. */
+const JTP_UNSUPPORTED_OPS: Readonly<Record<string, string>> = { u: "update", d: "delete" };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 export function validateRecord(record: KafkaRecord, options: ValidationOptions): RecordVerdict {
+  /** The change event once located (for the dead letter's event id). */
+  let event: Record<string, unknown> | null = null;
   const invalid = (
     reasonCode: InvalidReasonCode,
     reason: string,
@@ -78,6 +120,7 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
       payload !== null && payload.length > options.maxRecordBytes
         ? payload.subarray(0, options.maxRecordBytes)
         : payload,
+    eventId: readableEventId(record, event),
   });
 
   const value = record.value;
@@ -111,22 +154,62 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
     );
   }
 
-  const envProblem = envelopeProblem(parsed);
-  if (envProblem !== null)
-    return invalid("invalid_envelope", explain(envelopeSchema, parsed, envProblem), bytes);
-  const payload = (parsed as { payload: EnvelopePayload }).payload;
-  const after = payload.after;
+  // The change event: inside `payload` (our envelope; any converter with schemas enabled), or the
+  // value itself (Debezium's JSON converter with schemas disabled).
+  const bare = isPlainObject(parsed) && parsed.payload === undefined && "op" in parsed;
+  const at = bare ? "" : "payload.";
+  if (bare) event = parsed as Record<string, unknown>;
+  else if (isPlainObject(parsed) && isPlainObject(parsed.payload)) event = parsed.payload;
+
+  const op = event?.op;
+  const debezium = event !== null && isDebeziumCassandraSource(event.source);
+  if (typeof op === "string" && (debezium || (op !== "c" && op !== "r"))) {
+    const ops = debezium ? DEBEZIUM_UNSUPPORTED_OPS : JTP_UNSUPPORTED_OPS;
+    if (Object.hasOwn(ops, op)) {
+      return invalid(
+        "unsupported_op",
+        `${at}op "${op}" (${ops[op]}): the event carries no before-image, so it cannot be applied to the append-only fact table`,
+        bytes,
+      );
+    }
+  }
+
+  let after: Record<string, unknown>;
+  if (debezium && event !== null) {
+    const problem = debeziumValueProblem(event);
+    if (problem !== null) {
+      return invalid(
+        "invalid_envelope",
+        explain(debeziumValueSchema, event, `${at}${problem}`, at.slice(0, -1)),
+        bytes,
+      );
+    }
+    const unwrapped = unwrapCells(event.after as Record<string, unknown>);
+    if (!unwrapped.ok) {
+      return invalid(
+        "invalid_row",
+        `${at}after.${unwrapped.column}: must be a cell {"value", "deletion_ts", "set"} or null`,
+        bytes,
+      );
+    }
+    after = unwrapped.row;
+  } else {
+    const envProblem = bare ? "payload: must be an object" : envelopeProblem(parsed);
+    if (envProblem !== null)
+      return invalid("invalid_envelope", explain(envelopeSchema, parsed, envProblem), bytes);
+    after = (event as { after: Record<string, unknown> }).after;
+  }
 
   if (after.job_id === null || after.job_id === undefined) {
-    return invalid("missing_job_id", "payload.after.job_id is missing", bytes);
+    return invalid("missing_job_id", `${at}after.job_id is missing`, bytes);
   }
   if (after.ts === null || after.ts === undefined) {
-    return invalid("invalid_ts", "payload.after.ts (event time) is missing", bytes);
+    return invalid("invalid_ts", `${at}after.ts (event time) is missing`, bytes);
   }
   if (ROW_RULES.ts !== undefined && !satisfies(after.ts, ROW_RULES.ts)) {
     return invalid(
       "invalid_ts",
-      `payload.after.ts: must be epoch milliseconds from 0 to ${MAX_EVENT_TIME_MS}`,
+      `${at}after.ts: must be epoch milliseconds from 0 to ${MAX_EVENT_TIME_MS}`,
       bytes,
     );
   }
@@ -134,13 +217,21 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
   if (problem !== null) {
     return invalid(
       "invalid_row",
-      explain(trackingRowSchema, after, `payload.after.${problem}`, "payload.after"),
+      explain(trackingRowSchema, after, `${at}after.${problem}`, `${at}after`),
       bytes,
     );
   }
   const row = after as ValidatedRow;
+  if (options.eventTime !== undefined && !isPlausibleEventTime(row.ts, options.eventTime)) {
+    return invalid(
+      "implausible_event_time",
+      `${at}after.${implausibleReason(row.ts, options.eventTime)}`,
+      bytes,
+    );
+  }
 
-  let eventId: string | null = typeof payload.source?.event_id === "string" ? payload.source.event_id : null;
+  const source = (event as { source?: { event_id?: unknown } | null }).source;
+  let eventId: string | null = !debezium && typeof source?.event_id === "string" ? source.event_id : null;
   if (eventId === null) {
     const fromHeader = headerValue(record.headers, EVENT_ID_HEADER);
     if (fromHeader !== null) {
@@ -150,19 +241,22 @@ export function validateRecord(record: KafkaRecord, options: ValidationOptions):
       eventId = fromHeader;
     }
   }
-  if (eventId === null) {
-    const { bucket, shard, create_time } = row;
-    if (bucket != null && shard != null && create_time != null) {
-      const derived = eventIdOf({ bucket, shard, create_time });
-      if (isValidEventId(derived)) eventId = derived;
-    }
-  }
-  return { ok: true, record, row, eventId };
+  eventId ??= eventIdFromKeyColumns(row);
+  return { ok: true, record, row, eventId, shape: debezium ? "debezium-cassandra" : "jtp" };
 }
 
-interface EnvelopePayload {
-  readonly after: Record<string, unknown>;
-  readonly source?: { readonly event_id?: unknown } | null;
+/**
+ * The event id of a record that is being dead-lettered, when one can be read: the change event's
+ * `source.event_id` (our envelope), the jtp-event-id header, or the key columns (plain or cells).
+ */
+function readableEventId(record: KafkaRecord, event: Record<string, unknown> | null): string | null {
+  const source = event?.source;
+  if (isPlainObject(source) && !isDebeziumCassandraSource(source) && isValidEventId(source.event_id)) {
+    return source.event_id;
+  }
+  const fromHeader = headerValue(record.headers, EVENT_ID_HEADER);
+  if (fromHeader !== null && isValidEventId(fromHeader)) return fromHeader;
+  return event === null ? null : eventIdFromKeyColumns(event.after);
 }
 
 /**

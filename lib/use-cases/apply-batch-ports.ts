@@ -34,6 +34,11 @@ export interface WarehouseRow extends AggregateRow {
 }
 
 export interface DeadLetter extends LedgerPosition {
+  /**
+   * The record's event id when one could be read (source.event_id, the jtp-event-id header, or the
+   * row's key columns), else null: a dead-lettered lake row counts as accounted for (reconciler).
+   */
+  readonly eventId: string | null;
   readonly key: Uint8Array | null;
   readonly payload: Uint8Array | null;
   readonly reasonCode: string;

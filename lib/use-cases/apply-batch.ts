@@ -1,3 +1,8 @@
+import {
+  DEFAULT_EARLIEST_EVENT_MS,
+  DEFAULT_MAX_FUTURE_MS,
+  eventTimeBounds,
+} from "../core/change-event/event-time-bounds.js";
 import { distinctTopicPartitions, type KafkaRecord } from "../core/kafka-record.js";
 import { groupByKey } from "../core/key-groups.js";
 import type { BackoffPolicy } from "../core/retry-backoff.js";
@@ -39,6 +44,10 @@ export interface ApplyBatchOptions {
   readonly claimIds?: number;
   /** Records per key group: a batch is split into at most 4 groups of about this size; 0 = never (default 2,500). */
   readonly groupRecords?: number;
+  /** Earliest plausible event time `ts`, epoch ms (default 2000-01-01T00:00:00Z); earlier → implausible_event_time. */
+  readonly earliestEventMs?: number;
+  /** How far `ts` may lie ahead of the clock (default 1 h); further → implausible_event_time. */
+  readonly maxEventTimeAheadMs?: number;
 }
 
 export interface ApplyBatchDeps {
@@ -66,7 +75,7 @@ export interface BatchSummary extends BatchTransactionCounts {
   readonly validateMs: number;
   /** The batch transaction from BEGIN to COMMIT, validation (overlapping the writes) and retries included. */
   readonly transactionMs: number;
-  /** now − oldest event time among applied records; null when nothing was applied. */
+  /** now − oldest event time among applied records (dead letters, implausible ones included, are ignored); null when nothing was applied. */
   readonly freshnessMs: number | null;
 }
 
@@ -90,11 +99,18 @@ export function createApplyBatch(deps: ApplyBatchDeps): ApplyBatch {
     const groupRecords = options.groupRecords ?? DEFAULT_GROUP_RECORDS;
     const groupCount =
       groupRecords === 0 ? 1 : Math.min(MAX_GROUPS, Math.max(1, Math.floor(records.length / groupRecords)));
+    // one set of bounds per batch (validation happens once, whatever the transaction retries)
+    const eventTime = eventTimeBounds(
+      started,
+      options.earliestEventMs ?? DEFAULT_EARLIEST_EVENT_MS,
+      options.maxEventTimeAheadMs ?? DEFAULT_MAX_FUTURE_MS,
+    );
     const groups = groupByKey(records, groupCount).map(
       (group) =>
         new BatchPreparation(group, deps.bucketer, {
           maxRecordBytes: options.maxRecordBytes,
           sliceRecords: options.sliceRecords ?? DEFAULT_SLICE_RECORDS,
+          eventTime,
         }),
     );
     const begun = clock();

@@ -1,6 +1,12 @@
 import { type Contribution, contributionOf } from "../core/aggregation.js";
+import type { EventTimeBounds } from "../core/change-event/event-time-bounds.js";
 import type { KafkaRecord } from "../core/kafka-record.js";
-import { type InvalidRecord, type ValidRecord, validateRecord } from "../core/record-validation.js";
+import {
+  type InvalidRecord,
+  type ValidationOptions,
+  type ValidRecord,
+  validateRecord,
+} from "../core/record-validation.js";
 import type { HourBucketer } from "../core/time-bucket.js";
 
 /** What is kept of a valid record (the parsed row itself is dropped right after validation). */
@@ -22,6 +28,8 @@ export interface BatchPreparationOptions {
   readonly maxRecordBytes: number;
   /** Records validated between two turns of the event loop. */
   readonly sliceRecords: number;
+  /** Plausible event times (records outside are dead-lettered as implausible_event_time); no check when absent. */
+  readonly eventTime?: EventTimeBounds;
 }
 
 export type Clock = () => number;
@@ -39,6 +47,7 @@ export class BatchPreparation {
   private readonly done: PreparedSlice[] = [];
   private nextRecord = 0;
   private spentMs = 0;
+  private readonly validation: ValidationOptions;
 
   constructor(
     private readonly records: readonly KafkaRecord[],
@@ -46,6 +55,10 @@ export class BatchPreparation {
     private readonly options: BatchPreparationOptions,
     private readonly clock: Clock = performance.now.bind(performance),
   ) {
+    this.validation =
+      options.eventTime === undefined
+        ? { maxRecordBytes: options.maxRecordBytes }
+        : { maxRecordBytes: options.maxRecordBytes, eventTime: options.eventTime };
     if (!Number.isInteger(options.sliceRecords) || options.sliceRecords < 1) {
       throw new RangeError(`sliceRecords must be a positive integer, got ${options.sliceRecords}`);
     }
@@ -77,7 +90,7 @@ export class BatchPreparation {
     const bad: InvalidRecord[] = [];
     for (let i = this.nextRecord; i < end; i++) {
       const record = this.records[i] as KafkaRecord;
-      const verdict = validateRecord(record, { maxRecordBytes: this.options.maxRecordBytes });
+      const verdict = validateRecord(record, this.validation);
       if (verdict.ok) good.push(prepare(verdict, this.bucketer));
       else bad.push(verdict);
     }

@@ -32,6 +32,10 @@ export interface BatchTransactionCounts {
   readonly applied: number;
   /** Invalid records stored as dead letters. */
   readonly deadLettered: number;
+  /** Dead letters of this batch by reason code (codes from INVALID_REASON_CODES; absent = 0). */
+  readonly deadLetteredByReason: Readonly<Record<string, number>>;
+  /** Dead letters whose event time was implausible (reason implausible_event_time). */
+  readonly implausible: number;
   /** Records at or below their partition's ledger offset (already applied by an earlier delivery). */
   readonly skippedReplays: number;
   /** Records whose event id was already applied (at another offset) or repeated in the batch. */
@@ -105,9 +109,14 @@ export async function applyBatchTransaction(
   if (walk.freshBad.length > 0) await tx.insertDeadLetters(walk.freshBad.map(toDeadLetter));
   const advances = ledgerAdvances(input.records, input.partitions, ledger);
   if (advances.length > 0) await tx.advanceLedger(advances);
+  const deadLetteredByReason: Record<string, number> = {};
+  for (const b of walk.freshBad)
+    deadLetteredByReason[b.reasonCode] = (deadLetteredByReason[b.reasonCode] ?? 0) + 1;
   return {
     applied: totals.applied,
     deadLettered: walk.freshBad.length,
+    deadLetteredByReason,
+    implausible: deadLetteredByReason.implausible_event_time ?? 0,
     skippedReplays: totals.replays,
     skippedDuplicates: totals.duplicates,
     rowsUpserted: totals.rows,
@@ -234,6 +243,7 @@ function toDeadLetter(b: InvalidRecord): DeadLetter {
     topic: b.record.topic,
     partition: b.record.partition,
     offset: b.record.offset,
+    eventId: b.eventId,
     key: recordKeyBytes(b.record),
     payload: b.payload,
     reasonCode: b.reasonCode,

@@ -166,3 +166,150 @@ export function referenceTotals(rows: readonly TrackingRow[], utcOffsetHours = 0
   }
   return out;
 }
+
+/** Kafka Connect type of each lake column, as the Debezium Cassandra connector maps it (docs "Data types"). */
+const DEBEZIUM_COLUMN_TYPES: Readonly<Record<string, { type: string; name?: string }>> = {
+  bucket: { type: "int64", name: "io.debezium.time.Timestamp" },
+  shard: { type: "int32" },
+  create_time: { type: "string", name: "io.debezium.data.Uuid" },
+  job_id: { type: "int32" },
+  custom_track: { type: "string" },
+  bid: { type: "float" },
+  campaign_id: { type: "int32" },
+  group_id: { type: "int32" },
+  publisher_id: { type: "int32" },
+  ts: { type: "int64", name: "io.debezium.time.Timestamp" },
+  ...Object.fromEntries(RAW_TEXT_COLUMNS.map((c) => [c, { type: "string" }])),
+  ...Object.fromEntries(RAW_INT_COLUMNS.map((c) => [c, { type: "int32" }])),
+};
+
+export interface DebeziumEventOptions {
+  /** "i" (what the connector's code emits for an insert), "c" (the documentation's example), "u", "d", "r". */
+  readonly op?: string;
+  /** Wrap in the JSON converter's `{ schema, payload }` (schemas.enable=true). */
+  readonly withSchema?: boolean;
+  readonly keyspace?: string;
+  readonly cluster?: string;
+}
+
+/**
+ * A change event of the Debezium Cassandra connector for `row`, shaped as documented
+ * (test/fixtures/debezium-cassandra/README.md): every column a cell {value, deletion_ts, set}
+ * (null for a column an update or delete does not carry), the connector's `source` block.
+ */
+export function debeziumEvent(row: TrackingRow, options: DebeziumEventOptions = {}): Record<string, unknown> {
+  const op = options.op ?? "i";
+  const keyspace = options.keyspace ?? "tracking_lake";
+  const cluster = options.cluster ?? "jtp-cluster";
+  const keyColumns = new Set(["bucket", "shard", "create_time"]);
+  const deletionTs = op === "d" ? (row.ts ?? 0) * 1000 : null;
+  const after: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    // an insert carries every column; an update the key and what it set (here: bid); a delete the key
+    const carried = op === "i" || op === "c" || keyColumns.has(column) || (op === "u" && column === "bid");
+    after[column] = carried
+      ? { value, deletion_ts: keyColumns.has(column) ? deletionTs : null, set: true }
+      : null;
+  }
+  after[".range_start"] = null;
+  after[".range_end"] = null;
+  const nowMs = Date.now();
+  const payload = {
+    op,
+    ts_ms: nowMs,
+    after,
+    source: {
+      version: "3.4.0.Final",
+      connector: "cassandra",
+      name: cluster,
+      ts_ms: row.ts ?? nowMs,
+      snapshot: "false",
+      db: keyspace,
+      sequence: null,
+      ts_us: (row.ts ?? nowMs) * 1000,
+      ts_ns: (row.ts ?? nowMs) * 1_000_000,
+      cluster,
+      file: "CommitLog-7-1764000000000.log",
+      pos: 4_096,
+      keyspace,
+      table: "tracking",
+    },
+  };
+  if (!options.withSchema) return payload;
+  const cell = (column: string) => {
+    const t = DEBEZIUM_COLUMN_TYPES[column] ?? { type: "string" };
+    return {
+      type: "struct",
+      fields: [
+        { ...t, optional: false, field: "value" },
+        { type: "int64", optional: true, field: "deletion_ts" },
+        { type: "boolean", optional: false, field: "set" },
+      ],
+      optional: true,
+      name: column,
+      field: column,
+    };
+  };
+  const str = (field: string, optional = false) => ({ type: "string", optional, field });
+  const i64 = (field: string, optional = false) => ({ type: "int64", optional, field });
+  const schema = {
+    type: "struct",
+    fields: [
+      str("op"),
+      i64("ts_ms"),
+      {
+        type: "struct",
+        fields: [...Object.keys(row).map(cell), str(".range_start", true), str(".range_end", true)],
+        optional: false,
+        name: "after",
+        field: "after",
+      },
+      {
+        type: "struct",
+        fields: [
+          str("version"),
+          str("connector"),
+          str("name"),
+          i64("ts_ms"),
+          str("snapshot", true),
+          str("db"),
+          str("sequence", true),
+          i64("ts_us", true),
+          i64("ts_ns", true),
+          str("cluster"),
+          str("file"),
+          { type: "int32", optional: false, field: "pos" },
+          str("keyspace"),
+          str("table"),
+        ],
+        optional: false,
+        name: "source",
+        field: "source",
+      },
+    ],
+    optional: false,
+    name: `${cluster}.${keyspace}.tracking.Envelope`,
+  };
+  return { schema, payload };
+}
+
+/** An MSK record carrying a Debezium Cassandra event for `row`, keyed like the connector (primary-key JSON). */
+export function debeziumRecord(
+  spec: Omit<RecordSpec, "value" | "eventIdHeader"> & { readonly row: TrackingRow } & DebeziumEventOptions,
+): MSKRecord {
+  const { row, op, withSchema, keyspace, cluster, ...rest } = spec;
+  const key = JSON.stringify({ bucket: row.bucket, shard: row.shard, create_time: row.create_time });
+  return mskRecord({
+    ...rest,
+    key: spec.key !== undefined ? spec.key : key,
+    eventIdHeader: null,
+    value: JSON.stringify(
+      debeziumEvent(row, {
+        ...(op === undefined ? {} : { op }),
+        ...(withSchema === undefined ? {} : { withSchema }),
+        ...(keyspace === undefined ? {} : { keyspace }),
+        ...(cluster === undefined ? {} : { cluster }),
+      }),
+    ),
+  });
+}

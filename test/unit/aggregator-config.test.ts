@@ -18,6 +18,8 @@ describe("aggregator config", () => {
       txRetryBaseMs: 25,
       maxRecordBytes: 1_048_576,
       dbPoolSize: 2,
+      earliestEventMs: Date.UTC(2000, 0, 1),
+      maxEventTimeAheadMs: 3_600_000,
     });
   });
 
@@ -34,5 +36,39 @@ describe("aggregator config", () => {
     expect(() => loadConfig({ AGG_DB_POOL_SIZE: "1" }, NO_FILE)).toThrow(/AGG_DB_POOL_SIZE/);
     expect(loadConfig({ AGG_KEY_GROUP_RECORDS: "0" }, NO_FILE).aggregator.keyGroupRecords).toBe(0);
     expect(() => loadConfig({ AGG_KEY_GROUP_RECORDS: "-5" }, NO_FILE)).toThrow(/AGG_KEY_GROUP_RECORDS/);
+  });
+
+  it("reads the event-time bounds, one clear line per bad value", () => {
+    const a = loadConfig(
+      { AGG_EARLIEST_EVENT_TIME: "2020-06-01T00:00:00+02:00", AGG_MAX_EVENT_TIME_AHEAD_MS: "0" },
+      NO_FILE,
+    ).aggregator;
+    expect(a).toMatchObject({ earliestEventMs: Date.UTC(2020, 4, 31, 22), maxEventTimeAheadMs: 0 });
+    expect(loadConfig({ AGG_EARLIEST_EVENT_TIME: "2010-01-01" }, NO_FILE).aggregator.earliestEventMs).toBe(
+      Date.UTC(2010, 0, 1),
+    );
+    const lines = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, NO_FILE);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message.split("\n").filter((l) => l.includes("AGG_"));
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(lines({ AGG_EARLIEST_EVENT_TIME: "yesterday" })).toEqual([
+      '  - AGG_EARLIEST_EVENT_TIME: must be an ISO-8601 date or instant with a zone, e.g. 2000-01-01T00:00:00Z (got "yesterday")',
+    ]);
+    expect(lines({ AGG_EARLIEST_EVENT_TIME: "2024-02-30T00:00:00Z" })).toEqual([
+      '  - AGG_EARLIEST_EVENT_TIME: must be a real calendar date (got "2024-02-30T00:00:00Z")',
+    ]);
+    // local time without a zone would depend on the machine's zone: refused
+    expect(lines({ AGG_EARLIEST_EVENT_TIME: "2024-01-01T00:00:00" })).toHaveLength(1);
+    expect(
+      lines({ AGG_EARLIEST_EVENT_TIME: "1969-12-31T00:00:00Z", AGG_MAX_EVENT_TIME_AHEAD_MS: "soon" }),
+    ).toEqual([
+      '  - AGG_EARLIEST_EVENT_TIME: must be 1970-01-01T00:00:00Z or later (got "1969-12-31T00:00:00Z")',
+      '  - AGG_MAX_EVENT_TIME_AHEAD_MS: must be a whole number (got "soon")',
+    ]);
   });
 });

@@ -61,7 +61,14 @@ describe("validateRecord", () => {
     ["truncated JSON", b64('{"schema":null,"payload":{"after":{"job_id":1'), "invalid_json"],
     ["not an envelope", b64('{"hello":"world"}'), "invalid_envelope"],
     ["JSON array", b64("[1,2,3]"), "invalid_envelope"],
-    ["a delete op", b64(envelopeWith({}).replace('"op":"c"', '"op":"d"')), "invalid_envelope"],
+    ["a delete op", b64(envelopeWith({}).replace('"op":"c"', '"op":"d"')), "unsupported_op"],
+    ["an update op", b64(envelopeWith({}).replace('"op":"c"', '"op":"u"')), "unsupported_op"],
+    ["an unknown op", b64(envelopeWith({}).replace('"op":"c"', '"op":"x"')), "invalid_envelope"],
+    [
+      "an op named like an Object property",
+      b64(envelopeWith({}).replace('"op":"c"', '"op":"toString"')),
+      "invalid_envelope",
+    ],
     ["missing job_id", b64(envelopeWith({ job_id: null })), "missing_job_id"],
     ["job_id as text", b64(envelopeWith({ job_id: "abc" })), "invalid_row"],
     ["job_id beyond INT", b64(envelopeWith({ job_id: 2 ** 31 })), "invalid_row"],
@@ -90,6 +97,26 @@ describe("validateRecord", () => {
   it("keeps the raw bytes of an invalid record for the dead-letter table", () => {
     const v = invalid(b64("not json"));
     expect(Buffer.from(v.payload ?? []).toString()).toBe("not json");
+  });
+
+  it("keeps the event id of a dead letter whenever one can be read", () => {
+    const row = trackingRow();
+    const header = [{ "jtp-event-id": [...Buffer.from("hdr/1")] }];
+    // from payload.source.event_id
+    expect(invalid(b64(envelopeJson({ ...row, job_id: null }))).eventId).toBe(eventId(row));
+    // from the header, even when the value is not JSON
+    const notJson = validateRecord(recordWith(b64("{oops"), header), OPTS);
+    expect(!notJson.ok && notJson.eventId).toBe("hdr/1");
+    // from the key columns when the source has no event id
+    const env = JSON.parse(envelopeJson(row)) as {
+      payload: { source: Record<string, unknown>; after: Record<string, unknown> };
+    };
+    delete env.payload.source.event_id;
+    env.payload.after.bid = "lots";
+    expect(invalid(b64(JSON.stringify(env))).eventId).toBe(eventId(row));
+    // none readable
+    expect(invalid(b64("{oops")).eventId).toBeNull();
+    expect(invalid(null).eventId).toBeNull();
   });
 
   it("reports the path of a wrong type", () => {

@@ -56,8 +56,8 @@ const UPSERT_SQL = `INSERT INTO ${events} (${UPSERT_COLUMNS.join(", ")}) VALUES 
   "company_id = COALESCE(VALUES(company_id), company_id)",
 ].join(", ")}`;
 
-const DEAD_LETTER_ROW = "(?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?))";
-const DEAD_LETTER_SQL = `INSERT IGNORE INTO ${deadLetters} (topic, partition_id, record_offset, record_key, payload, reason_code, reason, record_timestamp) VALUES `;
+const DEAD_LETTER_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?))";
+const DEAD_LETTER_SQL = `INSERT IGNORE INTO ${deadLetters} (topic, partition_id, record_offset, event_id, record_key, payload, reason_code, reason, record_timestamp) VALUES `;
 
 /** The statements of one batch transaction, on one connection inside BEGIN … COMMIT. */
 export class MysqlWarehouseTx implements WarehouseTx {
@@ -179,6 +179,7 @@ export class MysqlWarehouseTx implements WarehouseTx {
         d.topic,
         d.partition,
         d.offset,
+        d.eventId,
         asBuffer(d.key),
         asBuffer(d.payload),
         d.reasonCode.slice(0, 64),
