@@ -16,8 +16,8 @@ import { createKafka } from "../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
-import { createPoller } from "../lib/use-cases/cdc/create-poller.js";
-import type { Log } from "../lib/use-cases/cdc/poller-ports.js";
+import { createPoller } from "../functions/cdc-poller/dependencies.js";
+import type { Log } from "../lib/use-cases/ports/log.js";
 import { runScript, startNeededServers } from "./run-script.js";
 import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";
 

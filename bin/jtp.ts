@@ -53,8 +53,16 @@ program
   .description("run the CDC poller locally (Cassandra → Kafka), as the scheduled function would")
   .option("--duration <seconds>", "stop after this many seconds (0 = until Ctrl-C)", "0")
   .option("--invocation <seconds>", "length of one simulated scheduled invocation", "60")
-  .action(async (o: { duration: string; invocation: string }) => {
-    await pollCommand(Number(o.duration), Number(o.invocation));
+  .option(
+    "--kill-before-commit <n>",
+    "test only: SIGKILL this process after sending its n-th transaction with events, before committing it",
+  )
+  .action(async (o: { duration: string; invocation: string; killBeforeCommit?: string }) => {
+    await pollCommand({
+      durationSec: Number(o.duration),
+      invocationSec: Number(o.invocation),
+      ...(o.killBeforeCommit ? { killBeforeCommit: Number(o.killBeforeCommit) } : {}),
+    });
     // Connections are closed; do not let a lingering client timer keep the process alive.
     process.exit(0);
   });

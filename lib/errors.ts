@@ -62,3 +62,10 @@ export class InvalidEventError extends PipelineError {
     super("INVALID_EVENT", message, options);
   }
 }
+
+/** Another publisher with the same Kafka transactional id started (poller or reconciler): this one must stop. */
+export class ProducerFencedError extends PipelineError {
+  constructor(transactionalId: string, options?: { cause?: unknown }) {
+    super("PRODUCER_FENCED", `producer ${transactionalId} was fenced by a newer instance; stopping`, options);
+  }
+}

@@ -4,9 +4,8 @@ import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfigWithSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
-import { createPoller, type PollerRuntime } from "../../lib/use-cases/cdc/create-poller.js";
-import { faultHooks } from "../../lib/use-cases/cdc/fault-injection.js";
 import { type InvocationSummary, runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+import { createPoller, type PollerRuntime } from "./dependencies.js";
 
 const logger = new Logger({ serviceName: "cdc-poller" });
 const log = powertoolsLog(logger);
@@ -20,9 +19,9 @@ let runtime: PollerRuntime | undefined;
  */
 export async function pollLake(_event: ScheduledEvent, context: Context): Promise<InvocationSummary> {
   // On AWS, Cassandra and Kafka SCRAM credentials may come from CASSANDRA_SECRET_ARN / KAFKA_SECRET_ARN
-  // (Secrets Manager; read once). MSK IAM needs no secret: the Kafka clients sign tokens with the role.
+  // (Secrets Manager). MSK IAM needs no secret: the Kafka clients sign tokens with the role.
   const config = await loadConfigWithSecrets();
-  runtime ??= createPoller(config, log, faultHooks(config));
+  runtime ??= createPoller(config, log);
   return runPollerInvocation(
     runtime.session,
     {

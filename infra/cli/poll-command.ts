@@ -1,21 +1,33 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfig } from "../../lib/config/index.js";
-import { createPoller } from "../../lib/use-cases/cdc/create-poller.js";
-import { faultHooks } from "../../lib/use-cases/cdc/fault-injection.js";
 import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+import { killBeforeCommit } from "./kill-before-commit.js";
 
 /**
  * Runs the CDC poller outside Lambda for `durationSec` (0 = until Ctrl-C), as back-to-back
  * "invocations" of `invocationSec` each, like the one-minute schedule does. A failed invocation is
  * logged and followed by the next one (the schedule would invoke it again), so the process keeps running.
  */
-export async function pollCommand(durationSec: number, invocationSec: number): Promise<void> {
+export interface PollCommandOptions {
+  readonly durationSec: number;
+  readonly invocationSec: number;
+  /** Test-only: SIGKILL this process before committing the N-th transaction with events. */
+  readonly killBeforeCommit?: number;
+}
+
+export async function pollCommand(o: PollCommandOptions): Promise<void> {
+  const { durationSec, invocationSec } = o;
   const config = loadConfig();
   const logger = new Logger({ serviceName: "cdc-poller" });
   const log = powertoolsLog(logger);
-  const runtime = createPoller(config, log, faultHooks(config));
+  const runtime = createPoller(
+    config,
+    log,
+    o.killBeforeCommit ? { decorateChangeLog: killBeforeCommit(o.killBeforeCommit) } : {},
+  );
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 import type { Invoker } from "./lambda-invoker.js";
 import { buildMskEvent, splitForInvocation } from "./msk-event.js";
 

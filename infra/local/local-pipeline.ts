@@ -5,7 +5,7 @@ import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 import { migrateAll } from "../cli/migrate-command.js";
 import { PROJECT_ROOT } from "../servers/project-paths.js";
 import { selectServers } from "../servers/registry.js";

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 import type { Invoker } from "./lambda-invoker.js";
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSweepSchedule, type SweepTier } from "../core/cdc/sweep-schedule.js";
 
 /**
  * CDC poller settings (environment → typed). Merged into the one env schema in env-schema.ts.
@@ -17,6 +18,24 @@ const shardList = z
   .trim()
   .regex(/^(all|\d+(-\d+)?(,\d+(-\d+)?)*)$/, 'must be "all" or a list like 0,1,4-7');
 
+const sweepSchedule = z
+  .string()
+  .trim()
+  .transform((spec, ctx) => {
+    try {
+      return parseSweepSchedule(spec);
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be "none" or age:every pairs in ms such as 1000:2000,4000:20000 (${(err as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  });
+
+/** A variable that is no longer read. */
+const replacedBy = (what: string) => z.undefined({ error: `no longer read; replaced by ${what}` }).optional();
+
 const startFrom = z
   .string()
   .trim()
@@ -29,12 +48,13 @@ export const cdcEnvShape = {
   CDC_POLL_INTERVAL_MS: ms(0, 60_000).default(200),
   /** Rows younger than this (by create_time) are left for the next poll, so in-flight writes can land in order. */
   CDC_SETTLE_MS: ms(0, 60_000).default(150),
-  /** Late-row bound: a row that becomes visible up to this long after its create_time is still published once. */
-  CDC_LATE_WINDOW_MS: ms(0, 600_000).default(10_000),
-  /** How often the late-row window is re-read (a late row is published at most this long after it becomes visible). */
-  CDC_LATE_SWEEP_MS: ms(100, 600_000).default(2_000),
-  /** The most recent part of the late window, re-read on every poll (0 = off). */
-  CDC_RECENT_SWEEP_MS: ms(0, 600_000).default(1_000),
+  /**
+   * Look-back sweeps for rows that land behind the cursor, backing off with their age:
+   * "age:every" pairs in ms (every 0 = each poll), or "none". Default: the last second every 2 s and
+   * the last 4 s every 20 s (≈ 0.7 re-reads per row published). Rows no sweep catches are repaired by
+   * the reconciler (docs/reconciliation.md).
+   */
+  CDC_SWEEP_SCHEDULE: sweepSchedule.prefault("1000:2000,4000:20000"),
   /** Most rows published in one Kafka transaction (memory stays flat while a backlog drains). */
   CDC_MAX_BATCH_ROWS: ms(1, 100_000).default(10_000),
   /** The invocation stops polling when less than this much time is left. */
@@ -48,14 +68,13 @@ export const cdcEnvShape = {
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be letters, digits, . _ -")
     .default("jtp-cdc"),
-  /** A second of rows is counted again this long after leaving the late window; excess = rows beyond the bound (reported). */
-  CDC_AUDIT_DELAY_MS: ms(0, 3_600_000).default(30_000),
-  /** Test-only fault injection: SIGKILL the poller process after sending a batch, before committing it. */
-  CDC_FAULT_INJECTION: z
-    .enum(["none", "kill-before-commit"], 'must be "none" or "kill-before-commit"')
-    .default("none"),
-  /** With fault injection: which transaction (1 = the first with events) gets killed. */
-  CDC_FAULT_AFTER_TXNS: ms(1, 1_000_000).default(1),
+  // Replaced variables: a clear line instead of a silently ignored setting.
+  CDC_LATE_WINDOW_MS: replacedBy("CDC_SWEEP_SCHEDULE (its longest age is the look-back)"),
+  CDC_LATE_SWEEP_MS: replacedBy("CDC_SWEEP_SCHEDULE"),
+  CDC_RECENT_SWEEP_MS: replacedBy("CDC_SWEEP_SCHEDULE"),
+  CDC_AUDIT_DELAY_MS: replacedBy("the reconciler (RECONCILE_*), which finds rows beyond the sweeps"),
+  CDC_FAULT_INJECTION: replacedBy("`jtp poll --kill-before-commit N` (test-only, not in the Lambda)"),
+  CDC_FAULT_AFTER_TXNS: replacedBy("`jtp poll --kill-before-commit N`"),
 } as const;
 
 export interface CdcConfig {
@@ -63,17 +82,13 @@ export interface CdcConfig {
   readonly shardsOwned: readonly number[];
   readonly pollIntervalMs: number;
   readonly settleMs: number;
-  readonly lateWindowMs: number;
-  readonly lateSweepMs: number;
-  readonly recentSweepMs: number;
+  readonly sweeps: readonly SweepTier[];
   readonly maxBatchRows: number;
   readonly safetyMarginMs: number;
   /** Epoch ms, or "now". */
   readonly startFrom: number | "now";
   readonly idleCheckpointMs: number;
-  readonly auditDelayMs: number;
   readonly transactionalIdPrefix: string;
-  readonly faultInjection: { readonly mode: "none" | "kill-before-commit"; readonly afterTxns: number };
 }
 
 export function parseShardList(spec: string, totalShards: number): number[] {

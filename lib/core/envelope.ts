@@ -11,7 +11,7 @@ export interface ChangeEnvelope {
     readonly before: null;
     readonly after: TrackingRow;
     readonly source: EnvelopeSource;
-    /** "c" = create (the lake is append-only); "r" = read during a snapshot / replay. */
+    /** "c" = create (streaming poller; the lake is append-only); "r" = read again (reconciler, replay). */
     readonly op: "c" | "r";
     /** When the poller built this event, epoch ms. */
     readonly ts_ms: number;
@@ -25,7 +25,10 @@ export interface EnvelopeSource {
   readonly name: "cassandra_cdc";
   /** Row write (create_time) time, epoch ms. */
   readonly ts_ms: number;
+  /** "true" for rows read again by the reconciler or a replay (op "r"), like Debezium's snapshot reads. */
   readonly snapshot: "false" | "true";
+  /** Who published the event: the streaming poller, the reconciler (repairing a gap) or a replay. */
+  readonly origin: EnvelopeOrigin;
   readonly db: string;
   readonly keyspace: string;
   readonly table: string;
@@ -34,6 +37,8 @@ export interface EnvelopeSource {
   /** Stable event id (the row's primary key): used for de-duplication downstream. */
   readonly event_id: string;
 }
+
+export type EnvelopeOrigin = "stream" | "reconcile" | "replay";
 
 export const ENVELOPE_VERSION = "jtp-1";
 /** Kafka header carrying the event id, so consumers can de-duplicate without parsing the value. */
@@ -46,10 +51,12 @@ export interface BuildEnvelopeInput {
   /** Epoch ms of the row's create_time (from the timeuuid). */
   readonly writtenAtMs: number;
   readonly nowMs: number;
-  readonly op?: "c" | "r";
+  /** Default "stream" (op "c"); "reconcile" and "replay" publish op "r". */
+  readonly origin?: EnvelopeOrigin;
 }
 
 export function buildEnvelope(input: BuildEnvelopeInput): ChangeEnvelope {
+  const origin = input.origin ?? "stream";
   return {
     schema: null,
     payload: {
@@ -60,7 +67,8 @@ export function buildEnvelope(input: BuildEnvelopeInput): ChangeEnvelope {
         connector: "cassandra-poller",
         name: "cassandra_cdc",
         ts_ms: input.writtenAtMs,
-        snapshot: "false",
+        snapshot: origin === "stream" ? "false" : "true",
+        origin,
         db: input.keyspace,
         keyspace: input.keyspace,
         table: input.table,
@@ -68,7 +76,7 @@ export function buildEnvelope(input: BuildEnvelopeInput): ChangeEnvelope {
         shard: input.row.shard,
         event_id: eventId(input.row),
       },
-      op: input.op ?? "c",
+      op: origin === "stream" ? "c" : "r",
       ts_ms: input.nowMs,
     },
   };

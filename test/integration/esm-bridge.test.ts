@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BridgeSettings, KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
 import type { Invoker } from "../../infra/local/lambda-invoker.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 import { testConfig, uniqueName } from "./support/config.js";
 
 const config = testConfig();

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
-import { createPoller } from "../../lib/use-cases/cdc/create-poller.js";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
 import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
 
@@ -51,8 +51,7 @@ async function pollUntil(config: Config, stop: Promise<unknown>, log: Log = quie
 
 const fastEnv = {
   CDC_POLL_INTERVAL_MS: "100",
-  CDC_LATE_WINDOW_MS: "5000",
-  CDC_LATE_SWEEP_MS: "500",
+  CDC_SWEEP_SCHEDULE: "5000:500",
   CDC_MAX_BATCH_ROWS: "300",
   CASSANDRA_SHARDS: "3",
 };
@@ -78,15 +77,14 @@ describe("CDC poller: crashes and overlapping instances", () => {
     const writer = new RecordingLakeWriter(config, 11);
     await writer.write(2_000);
     // A real process, SIGKILLed by fault injection after sending its 3rd batch, before committing it.
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/jtp.ts", "poll", "--duration", "60"], {
-      env: {
-        ...process.env,
-        ...lake.env,
-        CDC_FAULT_INJECTION: "kill-before-commit",
-        CDC_FAULT_AFTER_TXNS: "3",
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "bin/jtp.ts", "poll", "--duration", "60", "--kill-before-commit", "3"],
+      {
+        env: { ...process.env, ...lake.env },
+        stdio: ["ignore", "ignore", "pipe"],
       },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();

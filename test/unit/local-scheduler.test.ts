@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LocalScheduler } from "../../infra/local/local-scheduler.js";
-import type { Log } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 
 function recordingLog(): Log & { lines: string[] } {
   const lines: string[] = [];

@@ -1,12 +1,5 @@
 import { PipelineError } from "../../errors.js";
 
-/** Another poller instance with the same transactional id started: this one must stop publishing. */
-export class ProducerFencedError extends PipelineError {
-  constructor(transactionalId: string, options?: { cause?: unknown }) {
-    super("PRODUCER_FENCED", `producer ${transactionalId} was fenced by a newer instance; stopping`, options);
-  }
-}
-
 const FENCED_TYPES = new Set(["INVALID_PRODUCER_EPOCH", "PRODUCER_FENCED", "INVALID_PRODUCER_ID_MAPPING"]);
 
 /** True when a kafkajs error (or any error in its cause/originalError chain) says the producer is fenced. */

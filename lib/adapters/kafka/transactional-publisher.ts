@@ -1,17 +1,8 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from "kafkajs";
-import { TransientError } from "../../errors.js";
-import { isFencedError, ProducerFencedError } from "./kafka-errors.js";
-
-export interface OutgoingMessage {
-  readonly key: string | null;
-  readonly value: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-export interface PublishHooks {
-  /** Called after the messages are sent and before the commit (fault injection in tests). */
-  readonly beforeCommit?: () => Promise<void>;
-}
+import type { OutgoingMessage } from "../../core/change-message.js";
+import { ProducerFencedError, TransientError } from "../../errors.js";
+import type { PublishHooks } from "../../use-cases/cdc/poller-ports.js";
+import { isFencedError } from "./kafka-errors.js";
 
 /**
  * Kafka transactional producer: data messages and checkpoint messages go out in one transaction,

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Log } from "../../use-cases/cdc/poller-ports.js";
+import type { Log } from "../../use-cases/ports/log.js";
 
 /** Adapts a Powertools Logger (structured JSON lines, Lambda context keys) to the use cases' Log port. */
 export function powertoolsLog(logger: Logger): Log {

@@ -1,4 +1,5 @@
 import type { Checkpoint } from "../../core/cdc/checkpoint.js";
+import type { OutgoingMessage } from "../../core/change-message.js";
 import type { TrackingRow } from "../../core/tracking-row.js";
 
 /** What the poller needs from the lake (implemented by adapters/cassandra/tracking-reader). */
@@ -19,20 +20,20 @@ export interface LakeReader {
   rowsByIds(bucket: number, shard: number, createTimes: readonly string[]): Promise<TrackingRow[]>;
 }
 
-export interface OutgoingMessage {
-  readonly key: string | null;
-  readonly value: string;
-  readonly headers?: Readonly<Record<string, string>>;
+/** Runs between sending a transaction's messages and committing it (fault injection in tests). */
+export interface PublishHooks {
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 /** What the poller needs from Kafka (implemented by adapters/kafka). */
 export interface ChangeLog {
   /** Fences any older instance with the same transactional id. */
   connect(): Promise<void>;
+  /** Events and checkpoints in one Kafka transaction. Throws ProducerFencedError when fenced. */
   publish(
     messages: readonly OutgoingMessage[],
     checkpoints: readonly OutgoingMessage[],
-    hooks?: { beforeCommit?: () => Promise<void> },
+    hooks?: PublishHooks,
   ): Promise<void>;
   disconnect(): Promise<void>;
   readCheckpoints(shards: readonly number[]): Promise<Map<number, Checkpoint>>;
@@ -40,11 +41,4 @@ export interface ChangeLog {
     shards: ReadonlySet<number>,
     sinceMs: number,
   ): Promise<Array<{ eventId: string; shard: number; createTimeMs: number }>>;
-}
-
-export interface Log {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
 }

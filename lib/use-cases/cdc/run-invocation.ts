@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ProducerFencedError } from "../../adapters/kafka/kafka-errors.js";
+import { ProducerFencedError } from "../../errors.js";
+import type { Log } from "../ports/log.js";
 import type { CdcPollerSession, PollStats } from "./cdc-poller-session.js";
-import type { Log } from "./poller-ports.js";
 
 export interface InvocationBudget {
   /** Milliseconds left in this invocation (Lambda: context.getRemainingTimeInMillis). */
@@ -17,7 +17,10 @@ export interface InvocationSummary {
   readonly published: number;
   readonly rowsRead: number;
   readonly lateRows: number;
-  readonly beyondBound: number;
+  /** Duration of each poll, in order (an invocation of a minute at the default interval: ~300). */
+  readonly pollDurationsMs: readonly number[];
+  /** now − create_time of the newest row published by the last poll that published; undefined if none. */
+  readonly newestIngestLagMs: number | undefined;
   readonly state: "warm" | "rebuilt";
   readonly stoppedBy: "time" | "fenced" | "signal";
   readonly durationMs: number;
@@ -39,7 +42,8 @@ export async function runPollerInvocation(
   let published = 0;
   let rowsRead = 0;
   let lateRows = 0;
-  let beyondBound = 0;
+  const pollDurationsMs: number[] = [];
+  let newestIngestLagMs: number | undefined;
   let stoppedBy: InvocationSummary["stoppedBy"] = "time";
   while (budget.remainingMs() > budget.safetyMarginMs) {
     if (budget.signal?.aborted) {
@@ -62,13 +66,13 @@ export async function runPollerInvocation(
     published += stats.published;
     rowsRead += stats.rowsRead;
     lateRows += stats.lateRows;
-    beyondBound += stats.beyondBound;
-    if (stats.published > 0 || stats.beyondBound > 0) {
+    pollDurationsMs.push(stats.durationMs);
+    if (stats.newestIngestLagMs !== undefined) newestIngestLagMs = stats.newestIngestLagMs;
+    if (stats.published > 0) {
       log.info("poll", {
         rowsRead: stats.rowsRead,
         published: stats.published,
         lateRows: stats.lateRows,
-        beyondBound: stats.beyondBound,
         durationMs: stats.durationMs,
         eventLagMs: stats.eventLagMs,
         ingestLagMs: stats.ingestLagMs,
@@ -86,11 +90,13 @@ export async function runPollerInvocation(
     published,
     rowsRead,
     lateRows,
-    beyondBound,
+    pollDurationsMs,
+    newestIngestLagMs,
     state,
     stoppedBy,
     durationMs: Date.now() - started,
   };
-  log.info("poller invocation done", { ...summary });
+  const { pollDurationsMs: _durations, ...loggable } = summary;
+  log.info("poller invocation done", { ...loggable });
   return summary;
 }

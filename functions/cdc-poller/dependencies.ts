@@ -1,17 +1,23 @@
-import { createCassandraClient } from "../../adapters/cassandra/connection.js";
-import { TrackingReader } from "../../adapters/cassandra/tracking-reader.js";
-import { readCheckpoints, readPublishedSince } from "../../adapters/kafka/cdc-history.js";
-import { createKafka } from "../../adapters/kafka/connection.js";
-import { TransactionalPublisher } from "../../adapters/kafka/transactional-publisher.js";
-import type { Config } from "../../config/index.js";
-import { cdcCheckpointTopic, TRACKING_TABLE, trackingTopic } from "../../schema-names.js";
-import { CdcPollerSession, type SessionHooks } from "./cdc-poller-session.js";
-import type { ChangeLog, Log } from "./poller-ports.js";
+import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
+import { TrackingReader } from "../../lib/adapters/cassandra/tracking-reader.js";
+import { readCheckpoints, readPublishedSince } from "../../lib/adapters/kafka/cdc-history.js";
+import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import { TransactionalPublisher } from "../../lib/adapters/kafka/transactional-publisher.js";
+import type { Config } from "../../lib/config/index.js";
+import { cdcCheckpointTopic, TRACKING_TABLE, trackingTopic } from "../../lib/schema-names.js";
+import { CdcPollerSession } from "../../lib/use-cases/cdc/cdc-poller-session.js";
+import type { ChangeLog } from "../../lib/use-cases/cdc/poller-ports.js";
+import type { Log } from "../../lib/use-cases/ports/log.js";
 
 export interface PollerRuntime {
   readonly session: CdcPollerSession;
   readonly transactionalId: string;
   close(): Promise<void>;
+}
+
+export interface PollerWiringOptions {
+  /** Wraps the Kafka change log (tests and the integrity suite inject faults this way; never the Lambda). */
+  readonly decorateChangeLog?: (changeLog: ChangeLog) => ChangeLog;
 }
 
 /** Kafka transactional id of a poller instance: one per owned shard set, so overlapping instances fence each other. */
@@ -20,7 +26,7 @@ export function pollerTransactionalId(config: Config): string {
 }
 
 /** Wires the poller use case to the real adapters (Cassandra reader, Kafka transactional publisher). */
-export function createPoller(config: Config, log: Log, hooks: SessionHooks = {}): PollerRuntime {
+export function createPoller(config: Config, log: Log, options: PollerWiringOptions = {}): PollerRuntime {
   const cassandra = createCassandraClient(config);
   const kafka = createKafka(config, "-cdc-poller");
   const dataTopic = trackingTopic(config.cassandra.keyspace);
@@ -33,11 +39,12 @@ export function createPoller(config: Config, log: Log, hooks: SessionHooks = {})
     checkpointTopic,
     config.kafka.compression,
   );
+  // Producer-clock slack when looking for already-published events on restart.
   const restartScanMarginMs = 5_000 + config.cdc.settleMs;
   const changeLog: ChangeLog = {
     connect: () => publisher.connect(),
     disconnect: () => publisher.disconnect(),
-    publish: (messages, checkpoints, h) => publisher.publish(messages, checkpoints, h),
+    publish: (messages, checkpoints, hooks) => publisher.publish(messages, checkpoints, hooks),
     readCheckpoints: (shards) => readCheckpoints(kafka, checkpointTopic, shards),
     readPublishedSince: (shards, sinceMs) =>
       readPublishedSince(kafka, dataTopic, shards, sinceMs, restartScanMarginMs),
@@ -49,20 +56,14 @@ export function createPoller(config: Config, log: Log, hooks: SessionHooks = {})
       shards: config.cdc.shardsOwned,
       bucketMs: config.cassandra.bucketSeconds * 1000,
       settleMs: config.cdc.settleMs,
-      lateWindowMs: config.cdc.lateWindowMs,
-      lateSweepMs: config.cdc.lateSweepMs,
-      recentSweepMs: config.cdc.recentSweepMs,
+      sweeps: config.cdc.sweeps,
       maxBatchRows: config.cdc.maxBatchRows,
       startFrom: config.cdc.startFrom,
       idleCheckpointMs: config.cdc.idleCheckpointMs,
-      auditDelayMs: config.cdc.auditDelayMs,
-      restartScanMarginMs,
     },
     new TrackingReader(cassandra),
-    changeLog,
+    options.decorateChangeLog ? options.decorateChangeLog(changeLog) : changeLog,
     log,
-    Date.now,
-    hooks,
   );
   return {
     session,

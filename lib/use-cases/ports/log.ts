@@ -1,0 +1,7 @@
+/** Structured logging, as every use case sees it (adapters/logging wraps Powertools Logger). */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
