@@ -1,100 +1,104 @@
 /**
  * Integrity suite (opt-in; `--ci` for the CI-sized variant that .ci/run runs): the whole local
- * pipeline under generator load while faults are injected (kill -9 of the functions' process and of
- * the bridge, Kafka/Cassandra restarts, MariaDB down, duplicate and overlapping batches, poison
- * records, rows beyond the late bound), then a grain-by-grain comparison of the warehouse with ground
- * truth from Cassandra. Exits non-zero on any loss, double count, missing dead letter or crash.
+ * pipeline under generator load while the fault plan (infra/integrity/fault-steps.ts) is injected
+ * (kill -9 of the functions' process and of the bridge, Kafka/Cassandra restarts, MariaDB down,
+ * duplicate and overlapping batches, poison records, rows beyond the late bound), then a
+ * grain-by-grain comparison of the warehouse with ground truth from Cassandra. Exits non-zero on
+ * any loss, double count, missing dead letter or crash. Starts the local servers if they are not running.
  * Usage: npm run integrity -- [--ci] [--load 240] [--rate 500] [--db-down 30] [--kills 12] [--fuzzed 60] [--seed n]
  * The kill -9 moments are random; the seed is printed so a failing run can be replayed.
  */
 
+import { faultPlan } from "../infra/integrity/fault-steps.js";
+import { integrityFailures, reportRows } from "../infra/integrity/integrity-report.js";
 import { runIntegrity } from "../infra/integrity/integrity-run.js";
 import { dropIsolatedRun, isolatedRun } from "../infra/local/isolated-run.js";
+import { runScript, startNeededServers } from "./run-script.js";
+import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";
 
-const argv = process.argv;
-const opt = (name: string, fallback: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i > 0 ? Number(argv[i + 1]) : fallback;
-};
-const ci = argv.includes("--ci");
+interface Args {
+  ci: boolean;
+  load?: number;
+  rate?: number;
+  dbDown?: number;
+  kills?: number;
+  fuzzed?: number;
+  seed: number;
+}
+
+const args = scriptProgram(
+  "integrity",
+  "the whole local pipeline under load and faults, checked against ground truth",
+)
+  .option(
+    "--ci",
+    "CI-sized: 90 s of load at 300 events/s, 6 kills, MariaDB down 10 s, 24 fuzzed records",
+    false,
+  )
+  .option("--load <seconds>", "seconds of generator load (default 240; --ci 90)", positiveInt)
+  .option("--rate <events/s>", "generator rate (default 500; --ci 300)", positiveInt)
+  .option("--db-down <seconds>", "how long MariaDB stays down (default 30; --ci 10)", positiveInt)
+  .option("--kills <n>", "kill -9s over poller, bridge and aggregator (default 12; --ci 6)", nonNegativeInt)
+  .option("--fuzzed <n>", "fuzzed poison records (default 60; --ci 24)", nonNegativeInt)
+  .option(
+    "--seed <n>",
+    "seed of the kill moments (default: from the clock)",
+    nonNegativeInt,
+    Date.now() % 2_147_483_647,
+  )
+  .parse()
+  .opts<Args>();
 const say = (s: string) => console.log(`[integrity] ${s}`);
 
 async function main(): Promise<number> {
+  await startNeededServers(["cassandra", "kafka", "mariadb"]);
   // 20 s: a Cassandra restart (~10-15 s of writer retries) stays inside the bound; rows written 28 s late do not.
   const lateWindowMs = 20_000;
   const { config, env } = isolatedRun("jtp_integrity", {
     CDC_LATE_WINDOW_MS: String(lateWindowMs),
     CDC_AUDIT_DELAY_MS: "20000",
   });
-  if (config.localServers.length < 3)
-    throw new Error("the integrity suite restarts the servers: it needs all three local");
-  const seed = opt("seed", Date.now() % 2_147_483_647);
-  const started = Date.now();
-  const report = await runIntegrity(config, env, {
-    loadSeconds: opt("load", ci ? 90 : 240),
-    rate: opt("rate", ci ? 300 : 500),
-    dbDownSeconds: opt("db-down", ci ? 10 : 30),
+  if (config.localServers.length < 3) {
+    console.error(
+      "integrity: the suite restarts the servers, so it needs all three local (JTP_LOCAL_SERVERS)",
+    );
+    return 1;
+  }
+  const interrupted = new AbortController();
+  for (const s of ["SIGINT", "SIGTERM"] as const) process.once(s, () => interrupted.abort());
+  const ci = args.ci;
+  const options = {
+    loadSeconds: args.load ?? (ci ? 90 : 240),
+    rate: args.rate ?? (ci ? 300 : 500),
+    dbDownSeconds: args.dbDown ?? (ci ? 10 : 30),
     lateWindowMs,
     quiescenceTimeoutSeconds: 180,
-    seed,
-    kills: opt("kills", ci ? 6 : 12),
-    fuzzedRecords: opt("fuzzed", ci ? 24 : 60),
+    seed: args.seed,
+    kills: args.kills ?? (ci ? 6 : 12),
+    fuzzedRecords: args.fuzzed ?? (ci ? 24 : 60),
+    everyLakeRowCounted: false,
+    signal: interrupted.signal,
     say,
-  });
-  const ok =
-    report.comparison.lost === 0 &&
-    report.comparison.duplicated === 0 &&
-    report.comparison.spendDiffCents === 0 &&
-    report.deadLettered === report.poisonInjected &&
-    report.beyondBoundReported === report.beyondBoundUnpublished &&
-    report.componentsCrashed.length === 0;
+  };
+  const steps = faultPlan(options);
+  say(
+    `fault plan (seed ${options.seed}): ${steps.map((s) => ("at" in s.when ? `${Math.round(s.when.at * options.loadSeconds)}s ${s.name}` : `after settling: ${s.name}`)).join("; ")}`,
+  );
+  const started = Date.now();
+  const report = await runIntegrity(config, env, options, steps);
+  const failures = integrityFailures(report);
   console.log("\n## Integrity report");
   console.log(`| measure | value |\n|---|---|`);
-  const rows: Array<[string, string | number]> = [
-    ["events generated", report.eventsGenerated],
-    ["late events inside the bound", report.lateInsideBound],
-    ["faults injected", `${report.faults.length}: ${report.faults.join("; ")}`],
-    ["random seed of the kill moments", report.seed],
-    ["aggregator invocations interrupted and retried", report.interruptedInvocations],
-    ["poller invocations failed and restarted", report.pollerFailures],
-    ["records redelivered (duplicate/overlapping batches)", report.duplicateRecordsRedelivered],
-    [
-      "poison records injected / dead-lettered",
-      `${report.poisonInjected} / ${report.deadLettered} ${JSON.stringify(report.deadLetterReasons)}`,
-    ],
-    [
-      "rows written beyond the late bound / not published / reported",
-      `${report.beyondBoundWritten} / ${report.beyondBoundUnpublished} / ${report.beyondBoundReported}`,
-    ],
-    [
-      "grains compared / differing",
-      `${report.comparison.grainsCompared} / ${report.comparison.grainsDiffering}`,
-    ],
-    ["events lost", report.comparison.lost],
-    ["events counted twice", report.comparison.duplicated],
-    ["spend difference (cents)", report.comparison.spendDiffCents],
-    [
-      "recovery time after the last fault",
-      report.recoverySeconds === undefined ? "did not converge" : `${report.recoverySeconds.toFixed(1)} s`,
-    ],
-    ["components left crashed", report.componentsCrashed.join(", ") || "none"],
-    ["suite duration", `${Math.round((Date.now() - started) / 1000)} s`],
-  ];
-  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
-  for (const e of report.comparison.examples) console.log(`  differs: ${e}`);
-  console.log(`\nintegrity: ${ok ? "PASS" : "FAIL"}`);
-  if (ok) await dropIsolatedRun(config);
+  for (const [k, v] of reportRows(report, (Date.now() - started) / 1000)) console.log(`| ${k} | ${v} |`);
+  for (const e of report.comparison?.examples ?? []) console.log(`  differs: ${e}`);
+  for (const f of failures) console.log(`  FAILED: ${f}`);
+  console.log(`\nintegrity: ${failures.length === 0 ? "PASS" : "FAIL"}`);
+  if (failures.length === 0) await dropIsolatedRun(config);
   else
     say(
       `kept keyspace/database ${config.cassandra.keyspace} and logs in ${config.stateDir}/integrity for diagnosis`,
     );
-  return ok ? 0 : 1;
+  return failures.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runScript("integrity", main);

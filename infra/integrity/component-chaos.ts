@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startServerlessOffline } from "../local/serverless-offline-process.js";
 import { PROJECT_ROOT } from "../servers/project-paths.js";
 import { intBetween, type Rng } from "../tooling/generator/random.js";
+import { type ComponentEventCounts, countComponentEvents, logRecords } from "./component-events.js";
 
 /** The pipeline's three processes, each killable on its own. */
 export const COMPONENTS = ["poller", "bridge", "aggregator"] as const;
@@ -92,7 +93,7 @@ export class ComponentProcesses {
 
   /** Components whose process has exited on its own (not running now). */
   crashed(): Component[] {
-    const gone = (c: ChildProcess | undefined) => !c || c.exitCode !== null || c.signalCode !== null;
+    const gone = (c: ChildProcess | undefined) => !c || !running(c);
     const out: Component[] = [];
     if (gone(this.offline?.child)) out.push("aggregator");
     if (gone(this.bridge)) out.push("bridge");
@@ -100,24 +101,29 @@ export class ComponentProcesses {
     return out;
   }
 
+  /**
+   * Stops every component that is running (SIGINT, then SIGKILL after 10 s): the suite never leaves
+   * processes behind. Safe to call in a `finally` whatever state the run is in, and more than once.
+   */
   async stopAll(): Promise<void> {
     const children = [this.poller, this.bridge].filter((c): c is ChildProcess => c !== undefined);
-    for (const c of children) c.kill("SIGINT");
-    await this.offline?.stop();
-    // Whatever has not exited 10 s after SIGINT is killed: the suite never leaves processes behind.
-    for (let i = 0; i < 100 && children.some((c) => c.exitCode === null && c.signalCode === null); i++) {
-      await sleep(100);
+    for (const c of children) if (running(c)) c.kill("SIGINT");
+    try {
+      await this.offline?.stop();
+    } catch {
+      this.offline?.child.kill("SIGKILL");
     }
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    for (let i = 0; i < 100 && children.some(running); i++) await sleep(100);
+    for (const c of children) if (running(c)) c.kill("SIGKILL");
   }
 
-  /** Lines of a component's log that contain `text`. */
-  countLines(c: Component, text: string): number {
-    const file = this.logs[c];
-    if (!existsSync(file)) return 0;
-    return readFileSync(file, "utf8")
-      .split("\n")
-      .filter((l) => l.includes(text)).length;
+  /** What the components' own structured log records say happened (retries, failures, audit reports). */
+  events(): ComponentEventCounts {
+    return countComponentEvents({
+      poller: logRecords(this.logs.poller),
+      bridge: logRecords(this.logs.bridge),
+      aggregator: logRecords(this.logs.aggregator),
+    });
   }
 
   private spawnJtp(args: readonly string[], logFile: string): ChildProcess {
@@ -131,4 +137,8 @@ export class ComponentProcesses {
     child.stderr?.pipe(out);
     return child;
   }
+}
+
+function running(c: ChildProcess): boolean {
+  return c.exitCode === null && c.signalCode === null;
 }

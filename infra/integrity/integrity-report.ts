@@ -1,0 +1,82 @@
+import type { Component } from "./component-chaos.js";
+import type { ComponentEventCounts } from "./component-events.js";
+import type { FaultRecord, FaultTally } from "./fault-plan.js";
+import type { Comparison } from "./ground-truth.js";
+
+/** Everything one integrity run found, as structured values (the report table is made from it). */
+export interface IntegrityReport {
+  readonly eventsGenerated: number;
+  readonly lateInsideBound: number;
+  readonly faults: readonly FaultRecord[];
+  readonly seed: number;
+  /** What the fault steps did (poison injected, records redelivered, rows written beyond the bound). */
+  readonly tally: FaultTally;
+  /** What the components' own records say: retried aggregator invocations, failed poller invocations, audit reports. */
+  readonly components: ComponentEventCounts;
+  readonly deadLettered: number;
+  readonly deadLetterReasons: Readonly<Record<string, number>>;
+  /** Lake rows never published (all causes: written late on purpose, or retried by a writer past the bound). */
+  readonly beyondBoundUnpublished: number;
+  /** create_time range of the unpublished rows (for diagnosis). */
+  readonly unpublishedRange: string;
+  /** Whether never-published rows counted as lost (see IntegrityOptions.everyLakeRowCounted). */
+  readonly everyLakeRowCounted: boolean;
+  /** Undefined when no comparison could be made at all. */
+  readonly comparison: Comparison | undefined;
+  /** Seconds from the end of the last fault until the warehouse matched; undefined: it never did. */
+  readonly recoverySeconds: number | undefined;
+  readonly componentsCrashed: readonly (Component | "kafka" | "cassandra" | "mariadb")[];
+}
+
+/** Each way the run failed, one line each; empty when it passed. */
+export function integrityFailures(r: IntegrityReport): string[] {
+  const out: string[] = [];
+  const c = r.comparison;
+  if (!c) out.push("the warehouse could not be compared with the lake");
+  else {
+    if (c.lost !== 0) out.push(`${c.lost} events lost`);
+    if (c.duplicated !== 0) out.push(`${c.duplicated} events counted twice`);
+    if (c.spendDiffCents !== 0) out.push(`spend differs by ${c.spendDiffCents} cents`);
+  }
+  if (r.deadLettered !== r.tally.poisonInjected)
+    out.push(`${r.tally.poisonInjected} poison records injected but ${r.deadLettered} dead-lettered`);
+  if (!r.everyLakeRowCounted && r.components.beyondBoundReported !== r.beyondBoundUnpublished)
+    out.push(
+      `${r.beyondBoundUnpublished} rows never published but ${r.components.beyondBoundReported} reported beyond the bound`,
+    );
+  if (r.recoverySeconds === undefined) out.push("did not converge before the deadline");
+  if (r.componentsCrashed.length > 0) out.push(`components left crashed: ${r.componentsCrashed.join(", ")}`);
+  return out;
+}
+
+/** The report as table rows (measure, value). */
+export function reportRows(r: IntegrityReport, durationSeconds: number): Array<[string, string | number]> {
+  const c = r.comparison;
+  return [
+    ["events generated", r.eventsGenerated],
+    ["late events inside the bound", r.lateInsideBound],
+    ["faults injected", `${r.faults.length}: ${r.faults.map((f) => `${f.at} ${f.name}`).join("; ")}`],
+    ["random seed of the kill moments", r.seed],
+    ["aggregator invocations interrupted and retried", r.components.aggregatorInvocationsRetried],
+    ["poller invocations failed and restarted", r.components.pollerInvocationsFailed],
+    ["records redelivered (duplicate/overlapping batches)", r.tally.duplicateRecordsRedelivered],
+    [
+      "poison records injected / dead-lettered",
+      `${r.tally.poisonInjected} / ${r.deadLettered} ${JSON.stringify(r.deadLetterReasons)}`,
+    ],
+    [
+      "rows written beyond the late bound / not published / reported",
+      `${r.tally.beyondBoundWritten} / ${r.beyondBoundUnpublished} / ${r.components.beyondBoundReported}`,
+    ],
+    ["grains compared / differing", c ? `${c.grainsCompared} / ${c.grainsDiffering}` : "-"],
+    ["events lost", c?.lost ?? "-"],
+    ["events counted twice", c?.duplicated ?? "-"],
+    ["spend difference (cents)", c?.spendDiffCents ?? "-"],
+    [
+      "recovery time after the last fault",
+      r.recoverySeconds === undefined ? "did not converge" : `${r.recoverySeconds.toFixed(1)} s`,
+    ],
+    ["components left crashed", r.componentsCrashed.join(", ") || "none"],
+    ["suite duration", `${Math.round(durationSeconds)} s`],
+  ];
+}
