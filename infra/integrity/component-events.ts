@@ -4,19 +4,13 @@ import { existsSync, readFileSync } from "node:fs";
  * What the integrity report needs from the components' own accounts, read from their structured
  * (JSON, Powertools) log records by field, never by searching raw text. One table entry per kind of
  * record: the component whose log holds it, the record's `message` prefix, and how much one record
- * counts for.
+ * counts for (a field of the record, or 1).
  */
 export const COMPONENT_EVENTS = {
   /** The event source mapping bridge retried a failed aggregator invocation (killed mid-batch, database down). */
   aggregatorInvocationsRetried: { log: "bridge", message: "invocation failed; retrying", amount: () => 1 },
   /** A poller invocation failed (Kafka/Cassandra restart) and the next one was started. */
   pollerInvocationsFailed: { log: "poller", message: "poller invocation failed", amount: () => 1 },
-  /** Rows the poller's audit found in the lake beyond the late-row bound and not published. */
-  beyondBoundReported: {
-    log: "poller",
-    message: "rows beyond the late-row bound",
-    amount: (r: LogRecord) => numberField(r, "rowsInLake") - numberField(r, "rowsPublished"),
-  },
 } as const satisfies Record<string, EventKind>;
 
 export type ComponentEventName = keyof typeof COMPONENT_EVENTS;
@@ -29,11 +23,6 @@ interface EventKind {
   readonly log: "poller" | "bridge" | "aggregator";
   readonly message: string;
   readonly amount: (record: LogRecord) => number;
-}
-
-function numberField(r: LogRecord, name: string): number {
-  const v = Number(r[name] ?? 0);
-  return Number.isFinite(v) ? v : 0;
 }
 
 /** The JSON records of a log file (other output, such as a stack trace's lines, is skipped). */

@@ -30,6 +30,11 @@ export interface FaultContext {
   /** The generator's lake writer (it retries through Cassandra restarts). */
   readonly lake: LakeSink;
   readonly catalogue: Catalogue;
+  /**
+   * create_time of the rows the plan wrote beyond the poller's look-back on purpose: while
+   * `everyLakeRowCounted` is false, those that were never published are not counted as lost.
+   */
+  readonly beyondLookBack: Set<string>;
   /** Aborted when the run ends early: long waits inside a step should pass it on. */
   readonly signal: AbortSignal;
 }

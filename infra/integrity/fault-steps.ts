@@ -50,8 +50,8 @@ export function faultPlan(o: IntegrityOptions): FaultStep[] {
     // Late enough to be beyond the bound once the poller has caught up again after the restarts.
     {
       when: { at: 0.92, lane: "faults" },
-      name: "write 5 rows later than the late-row bound",
-      run: (ctx) => writeBeyondBound(ctx, 5),
+      name: "write 5 rows later than the poller's look-back",
+      run: (ctx) => writeBeyondLookBack(ctx, 5),
     },
   ];
 }
@@ -171,9 +171,12 @@ async function redeliverBatches(ctx: FaultContext): Promise<{ duplicateRecordsRe
   return { duplicateRecordsRedelivered: redelivered };
 }
 
-/** `count` conversion rows whose create_time is 8 s beyond the late-row bound. */
-async function writeBeyondBound(ctx: FaultContext, count: number): Promise<{ beyondBoundWritten: number }> {
-  const lateBy = ctx.options.lateWindowMs + 8_000;
+/** `count` conversion rows whose create_time is 8 s beyond the poller's look-back. */
+async function writeBeyondLookBack(
+  ctx: FaultContext,
+  count: number,
+): Promise<{ beyondBoundWritten: number }> {
+  const lateBy = ctx.options.lookBackMs + 8_000;
   const rng = seededRng(ctx.options.seed + 2);
   const now = Date.now();
   const rows = Array.from({ length: count }, () =>
@@ -184,6 +187,7 @@ async function writeBeyondBound(ctx: FaultContext, count: number): Promise<{ bey
       createdAt: new Date(now - lateBy),
     }),
   );
+  for (const r of rows) ctx.beyondLookBack.add(r.create_time);
   await ctx.lake.write(rows);
   return { beyondBoundWritten: rows.length };
 }

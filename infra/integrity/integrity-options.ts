@@ -6,8 +6,11 @@ export interface IntegrityOptions {
   readonly rate: number;
   /** How long MariaDB stays down. */
   readonly dbDownSeconds: number;
-  /** The poller's late-row bound (CDC_LATE_WINDOW_MS) of this run. */
-  readonly lateWindowMs: number;
+  /**
+   * The poller's look-back in this run (the longest age of CDC_SWEEP_SCHEDULE): rows that land later
+   * than this behind its cursor are not published by the poller (the reconciler's job).
+   */
+  readonly lookBackMs: number;
   /** How long to wait, after the load, for the warehouse to match the lake. */
   readonly quiescenceTimeoutSeconds: number;
   /** Seed of the random kill moments (and of the fuzzed poison). */
@@ -17,10 +20,10 @@ export interface IntegrityOptions {
   /** Seeded random mutations of real change records injected next to the hand-written poison. */
   readonly fuzzedRecords: number;
   /**
-   * false: a lake row that was never published counts as accounted for when the poller reported it
-   * as beyond the late-row bound (the pipeline's documented limit). true: every lake row must be
-   * counted in the warehouse; one missing from it is lost (for a plan with a repair step, such as a
-   * reconcile pass, at its end).
+   * false: the rows the plan itself wrote beyond the look-back may stay out of the warehouse if they
+   * were never published (no repair step in the plan). true: every lake row must be counted in the
+   * warehouse, one missing from it is lost (for a plan with a repair step, such as a reconcile pass,
+   * at its end). Either way every other lake row must be counted exactly once.
    */
   readonly everyLakeRowCounted: boolean;
   /** Aborting it ends the run early; cleanup still happens. */

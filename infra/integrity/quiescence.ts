@@ -19,50 +19,45 @@ import {
 /** One comparison of the warehouse with ground truth from the lake. */
 export interface GroundTruthCheck {
   readonly comparison: Comparison;
+  /** Every event in the lake. */
   readonly lakeEvents: number;
   readonly warehouseEvents: number;
   /** create_time of every lake row that was never published to the topic. */
   readonly unpublished: ReadonlySet<string>;
-  /** Rows the poller's audit reported as beyond the late-row bound and not published. */
-  readonly reportedBeyondBound: number;
+  /** Of those, the rows left out of the truth because the run excused them (see checkGroundTruth). */
+  readonly excusedUnpublished: number;
+}
+
+/** Converged: every lake row the truth holds is counted exactly once in the warehouse, spend included. */
+export function isConverged(c: GroundTruthCheck): boolean {
+  return c.comparison.lost === 0 && c.comparison.duplicated === 0 && c.comparison.spendDiffCents === 0;
 }
 
 /**
- * Converged: every lake row is counted exactly once in the warehouse, or (unless
- * `everyLakeRowCounted`) was never published AND reported by the poller as beyond the late bound.
- * Rows still in flight keep it waiting (neither published nor reported yet), so a slow pipeline is
- * not mistaken for loss.
- */
-export function isConverged(c: GroundTruthCheck, everyLakeRowCounted: boolean): boolean {
-  const clean = c.comparison.lost === 0 && c.comparison.duplicated === 0 && c.comparison.spendDiffCents === 0;
-  return everyLakeRowCounted ? clean : clean && c.reportedBeyondBound === c.unpublished.size;
-}
-
-/**
- * Compares the warehouse with the lake. With `everyLakeRowCounted` every lake row is expected in the
- * warehouse (one missing is lost); otherwise the never-published rows are left out of the truth.
- * Undefined when the topic or the warehouse cannot be read yet (e.g. an open transaction of a killed
- * poller, or the database restarting): try again later.
+ * Compares the warehouse with the lake. Every lake row is expected in the warehouse exactly once (a
+ * missing one is lost), except the rows of `excused` (create_time) that were never published (rows
+ * the run wrote beyond the poller's look-back on purpose, while no repair step runs). Undefined when
+ * the topic or the warehouse cannot be read yet (e.g. an open transaction of a killed poller, or the
+ * database restarting): try again later.
  */
 export async function checkGroundTruth(
   config: Config,
   reader: Pool,
-  reportedBeyondBound: () => number,
-  everyLakeRowCounted: boolean,
+  excused: ReadonlySet<string>,
 ): Promise<GroundTruthCheck | undefined> {
   const published = await publishedIds(config).catch(() => undefined);
   if (!published) return undefined;
   const unpublished = await lakeIdsNotIn(config, published);
-  const reported = reportedBeyondBound();
-  const truth = await truthFromLake(config, everyLakeRowCounted ? new Set() : unpublished);
+  const left = new Set([...unpublished].filter((t) => excused.has(t)));
+  const truth = await truthFromLake(config, left);
   const warehouse = await grainsFromWarehouse(reader).catch(() => undefined);
   if (!warehouse) return undefined;
   return {
     comparison: compareGrains(truth, warehouse),
-    lakeEvents: totalEvents(truth) + (everyLakeRowCounted ? 0 : unpublished.size),
+    lakeEvents: totalEvents(truth) + left.size,
     warehouseEvents: totalEvents(warehouse),
     unpublished,
-    reportedBeyondBound: reported,
+    excusedUnpublished: left.size,
   };
 }
 
@@ -80,11 +75,10 @@ export interface QuiescenceResult {
  */
 export async function waitForQuiescence(
   config: Config,
-  reportedBeyondBound: () => number,
+  excused: ReadonlySet<string>,
   o: {
     readonly until: "converged" | "settled";
     readonly timeoutSeconds: number;
-    readonly everyLakeRowCounted: boolean;
     readonly signal?: AbortSignal;
     readonly say: (line: string) => void;
   },
@@ -97,7 +91,7 @@ export async function waitForQuiescence(
   try {
     while (Date.now() < deadline && !o.signal?.aborted) {
       await sleep(3_000);
-      const now = await checkGroundTruth(config, reader, reportedBeyondBound, o.everyLakeRowCounted);
+      const now = await checkGroundTruth(config, reader, excused);
       if (!now) {
         o.say("  topic or warehouse not readable to its end yet; checking again");
         continue;
@@ -105,9 +99,9 @@ export async function waitForQuiescence(
       check = now;
       const c = now.comparison;
       o.say(
-        `  lake ${now.lakeEvents} events, warehouse ${now.warehouseEvents}, unpublished ${now.unpublished.size} (reported beyond bound ${now.reportedBeyondBound}), lost ${c.lost}, duplicated ${c.duplicated}`,
+        `  lake ${now.lakeEvents} events, warehouse ${now.warehouseEvents}, unpublished ${now.unpublished.size} (excused ${now.excusedUnpublished}), lost ${c.lost}, duplicated ${c.duplicated}`,
       );
-      if (isConverged(now, o.everyLakeRowCounted)) return { check, converged: true, at: Date.now() };
+      if (isConverged(now)) return { check, converged: true, at: Date.now() };
       unchangedChecks = now.warehouseEvents === lastTotal ? unchangedChecks + 1 : 0;
       lastTotal = now.warehouseEvents;
       if (unchangedChecks === 4) {
