@@ -5,7 +5,7 @@ import { pickTrack } from "../../infra/tooling/generator/tracking-event-factory.
 import { backfillCompanyIds } from "../../infra/tooling/mysql/company-backfill.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { MysqlWarehouse } from "../../lib/adapters/mysql/mysql-warehouse.js";
-import type { TrackingRow } from "../../lib/core/tracking-row.js";
+import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import {
   mskEvent,
@@ -239,7 +239,14 @@ describe("aggregator handler against MariaDB", () => {
       [new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), "invalid_utf8"],
       [variant({ ua: "x".repeat(200_000) }), "invalid_row"],
       [variant({ ua: "x".repeat(2_000_000) }), "record_too_large"],
+      [variant({ ts: 0 }), "implausible_event_time"],
+      [variant({ ts: Date.UTC(2100, 0, 1) }), "implausible_event_time"],
     ];
+    // the event id is kept whenever it can be read (here: payload.source.event_id of good[0])
+    const unreadable = new Set(["invalid_json", "invalid_utf8", "record_too_large"]);
+    const expectedIds = poison.map(([, code]) =>
+      unreadable.has(code) ? null : eventId(good[0] as TrackingRow),
+    );
     const records: MSKRecord[] = [
       ...recordsOf(topic, 0, 0, good.slice(0, 10)),
       ...poison.map(([value], i) => mskRecord({ topic, partition: 0, offset: 10 + i, value, key: `k${i}` })),
@@ -247,22 +254,36 @@ describe("aggregator handler against MariaDB", () => {
     ];
     const handler = aggregatorHandler(config, pool);
     const s = await handler(mskEvent(records));
-    expect(s).toMatchObject({ applied: 20, deadLettered: poison.length });
+    expect(s).toMatchObject({
+      applied: 20,
+      deadLettered: poison.length,
+      implausible: 2,
+      deadLetteredByReason: {
+        invalid_json: 1,
+        invalid_row: 3,
+        missing_job_id: 1,
+        invalid_ts: 1,
+        invalid_utf8: 1,
+        record_too_large: 1,
+        implausible_event_time: 2,
+      },
+    });
     expect(await factTotals(pool, base)).toEqual(referenceTotals(good));
 
     const [rows] = await pool.query(
-      `SELECT record_offset, reason_code, reason, record_key, payload FROM ${MYSQL_TABLES.deadLetters} WHERE topic = ? ORDER BY record_offset`,
+      `SELECT record_offset, event_id, reason_code, reason, record_key, payload FROM ${MYSQL_TABLES.deadLetters} WHERE topic = ? ORDER BY record_offset`,
       [topic],
     );
     const letters = rows as Array<{
       record_offset: string;
+      event_id: string | null;
       reason_code: string;
       reason: string;
       record_key: Buffer;
       payload: Buffer;
     }>;
-    expect(letters.map((l) => [Number(l.record_offset), l.reason_code])).toEqual(
-      poison.map(([, code], i) => [10 + i, code]),
+    expect(letters.map((l) => [Number(l.record_offset), l.reason_code, l.event_id])).toEqual(
+      poison.map(([, code], i) => [10 + i, code, expectedIds[i]]),
     );
     for (const [i, l] of letters.entries()) {
       expect(l.reason.length).toBeGreaterThan(0);
