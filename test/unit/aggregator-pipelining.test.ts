@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { KafkaRecord } from "../../lib/core/kafka-record.js";
 import { groupByKey } from "../../lib/core/key-groups.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
@@ -60,21 +60,27 @@ describe("batch preparation", () => {
       sliceRecords: 3,
     });
     const seen: string[] = [];
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 0);
     const sizes: number[] = [];
+    // A callback queued while a slice is being used (as a database reply would be) must run before
+    // the next slice is validated: the walk gives the event loop a turn between slices.
+    const ranBeforeNextSlice: boolean[] = [];
+    let pending: { ran: boolean } | undefined;
     for await (const slice of prep.slices()) {
+      if (pending) ranBeforeNextSlice.push(pending.ran);
       sizes.push(slice.good.length + slice.bad.length);
       seen.push(
         ...slice.good.map((g) => String(g.record.offset)),
         ...slice.bad.map((b) => `bad${b.record.offset}`),
       );
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      const callback = { ran: false };
+      setImmediate(() => {
+        callback.ran = true;
+      });
+      pending = callback;
     }
-    clearInterval(ticker);
     expect(sizes).toEqual([3, 3, 3, 1]);
     expect(seen).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "bad9"]);
-    expect(ticks).toBeGreaterThan(0);
+    expect(ranBeforeNextSlice).toEqual([true, true, true]);
   });
 
   it("validates each record once: a second walk (a retried transaction) gets the same slices", async () => {
@@ -115,7 +121,12 @@ describe("batch preparation", () => {
 });
 
 describe("serial work", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("runs pieces one after the other, never two at once, in the order queued", async () => {
+    vi.useFakeTimers();
     const work = new SerialWork();
     const log: string[] = [];
     let running = 0;
@@ -130,7 +141,9 @@ describe("serial work", () => {
       });
     }
     log.push("queued");
-    await work.settle();
+    const settled = work.settle();
+    await vi.runAllTimersAsync();
+    await settled;
     expect(log).toEqual(["queued", "start a", "end a", "start b", "end b", "start c", "end c"]);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LocalScheduler } from "../../infra/local/local-scheduler.js";
 import type { Log } from "../../lib/use-cases/ports/log.js";
 
@@ -11,7 +11,12 @@ function recordingLog(): Log & { lines: string[] } {
 }
 
 describe("local scheduler (EventBridge stand-in)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("invokes the poller back to back until stopped", async () => {
+    vi.useFakeTimers();
     const log = recordingLog();
     let calls = 0;
     const scheduler = new LocalScheduler(
@@ -25,9 +30,12 @@ describe("local scheduler (EventBridge stand-in)", () => {
       log,
     );
     scheduler.start();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await scheduler.stop(true);
-    expect(calls).toBeGreaterThan(1);
+    // 30 ms of (fake) time: an invocation of 2 ms at 0, 2, ..., 30 ms.
+    await vi.advanceTimersByTimeAsync(30);
+    const stopping = scheduler.stop(true);
+    await vi.advanceTimersByTimeAsync(2); // the running invocation finishes
+    await stopping;
+    expect(calls).toBe(16);
     expect(scheduler.invocations).toBe(calls);
     expect(scheduler.failures).toBe(0);
   });
