@@ -85,6 +85,14 @@ const deadLetters = [
   [1, 8, "wrong_type", "2026-03-01 20:00:00"],
   [2, 3, "invalid_json", "2026-02-27 10:00:00"],
 ] as const;
+/** [mode, dry_run, status, started_at (UTC), seconds, partitions, rows, missing, republished, dead-lettered, drift left, error], oldest first. */
+const reconcilePasses = [
+  ["scheduled", 0, "failed", "2026-02-27 10:00:00", 3, 10, 100, 9, 0, 0, 9, "lake unavailable"],
+  ["scheduled", 0, "done", "2026-03-01 09:00:00", 20, 5760, 1000000, 5, 5, 1, 0, null],
+  ["cli", 1, "done", "2026-03-01 10:00:00", 12.5, 60, 9000, 3, 0, 0, 3, null],
+  ["scheduled", 0, "partial", "2026-03-01 18:00:00", 40, 5760, 990000, 4, 3, 0, 1, "time budget spent"],
+  ["scheduled", 0, "running", "2026-03-01 19:00:00", null, 0, 0, 0, 0, 0, 0, null],
+] as const;
 const TOPIC = "cassandra_cdc.grafana_test.tracking";
 const utcEpoch = (s: string) => Date.parse(`${s.replace(" ", "T")}Z`) / 1000;
 
@@ -121,6 +129,29 @@ beforeAll(async () => {
       ["e3", "2026-03-01 09:02:50"],
     ],
   ]);
+  for (const [mode, dry, status, started, seconds, ...counts] of reconcilePasses) {
+    const [partitions, rows, missing, republished, dead, drift, error] = counts;
+    await admin.query(
+      `INSERT INTO reconcile_passes (mode, dry_run, from_ms, to_ms, started_at, finished_at, status, partitions_checked,
+                                     rows_compared, missing_found, republished, dead_lettered, drift_left, error)
+       VALUES (?, ?, 0, 0, ?, ? + INTERVAL ? SECOND, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        mode,
+        dry,
+        started,
+        seconds === null ? null : started,
+        seconds ?? 0,
+        status,
+        partitions,
+        rows,
+        missing,
+        republished,
+        dead,
+        drift,
+        error,
+      ],
+    );
+  }
   await admin.query(
     `INSERT INTO kafka_offset_ledger (topic, partition_id, last_offset, updated_at) VALUES
        (?, 0, 41, NOW(3) - INTERVAL 5 SECOND), (?, 1, 17, NOW(3) - INTERVAL 90 SECOND)`,
@@ -159,6 +190,13 @@ const single = (column: string, value: number) => ({
 interface Expectation {
   readonly columns: readonly string[];
   readonly check: (rows: Row[], zone: Zone, range: TimeRange) => void;
+}
+
+function passesIn(range: TimeRange) {
+  return reconcilePasses.filter(([, , , at]) => {
+    const t = utcEpoch(at) * 1000;
+    return t >= range.fromMs && t <= Math.floor(range.toMs / 1000) * 1000;
+  });
 }
 
 function deadLettersIn(range: TimeRange) {
@@ -324,6 +362,71 @@ const expectations: Record<string, Expectation> = {
         .map(([code, ts]) => [code, ts.length, Math.min(...ts), Math.max(...ts)] as const)
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
       expect(rows.map((r) => [r.reason_code, n(r.records), n(r.first_seen), n(r.last_seen)])).toEqual(want);
+    },
+  },
+  "Drift left (last reconcile pass)": single("drift_left", 1),
+  "Reconcile passes: missing found, re-published, drift left": {
+    columns: ["time", "missing_found", "republished", "dead_lettered", "drift_left"],
+    check: (rows, _z, range) =>
+      expect(
+        rows.map((r) => [r.time, r.missing_found, r.republished, r.dead_lettered, r.drift_left].map(n)),
+      ).toEqual(
+        passesIn(range)
+          .filter(([, dry, status]) => dry === 0 && status !== "running")
+          .map(([, , , at, , , , missing, republished, dead, drift]) => [
+            utcEpoch(at),
+            missing,
+            republished,
+            dead,
+            drift,
+          ]),
+      ),
+  },
+  "Latest reconcile passes": {
+    columns: [
+      "started",
+      "mode",
+      "dry_run",
+      "status",
+      "seconds",
+      "partitions_checked",
+      "rows_compared",
+      "missing_found",
+      "republished",
+      "dead_lettered",
+      "drift_left",
+      "error",
+    ],
+    check: (rows, _z, range) => {
+      const want = passesIn(range)
+        .map(([mode, dry, status, at, seconds, ...counts]) => [
+          utcEpoch(at) * 1000,
+          mode,
+          dry,
+          status,
+          seconds,
+          ...counts,
+        ])
+        .reverse();
+      expect(want.length).toBeGreaterThan(0);
+      expect(
+        rows.map((r) => [
+          n(r.started),
+          r.mode,
+          n(r.dry_run),
+          r.status,
+          r.seconds === null ? null : n(r.seconds),
+          ...[
+            r.partitions_checked,
+            r.rows_compared,
+            r.missing_found,
+            r.republished,
+            r.dead_lettered,
+            r.drift_left,
+          ].map(n),
+          r.error,
+        ]),
+      ).toEqual(want);
     },
   },
   "Latest dead letters": {

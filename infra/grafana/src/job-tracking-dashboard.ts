@@ -17,7 +17,14 @@ import { PanelBuilder as StatBuilder } from "@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as TableBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import { tableQuery, timeSeriesQuery, WAREHOUSE_DATASOURCE } from "./mysql-target.js";
-import { campaignPerformanceSql, healthSql, hourlySql, kpiSql, topSql } from "./warehouse-sql.js";
+import {
+  campaignPerformanceSql,
+  healthSql,
+  hourlySql,
+  kpiSql,
+  reconcileSql,
+  topSql,
+} from "./warehouse-sql.js";
 
 export const DASHBOARD_UID = "jtp-job-tracking";
 
@@ -224,6 +231,35 @@ function rows(): Array<{ row: string; panels: Array<cog.Builder<Panel>> }> {
           "Latest dead letters",
           healthSql.latestDeadLetters,
           "The 50 most recent dead letters in range.",
+          24,
+          8,
+        ),
+      ],
+    },
+    {
+      row: "Reconciliation",
+      panels: [
+        stat(
+          "Drift left (last reconcile pass)",
+          reconcileSql.driftLeft,
+          "short",
+          "Lake rows the warehouse had still not accounted for (applied or dead-lettered) when the newest finished reconcile pass ended (dry runs excluded; whatever the time range). Should be 0.",
+        ).thresholds(
+          thresholds([
+            [null, "green"],
+            [1, "red"],
+          ]),
+        ),
+        series(
+          "Reconcile passes: missing found, re-published, drift left",
+          reconcileSql.perPass,
+          "short",
+          "One point per finished reconcile pass (scheduled, CLI, replay; dry runs excluded) at its start: lake rows found missing from the warehouse, re-published to the change topic, come back dead-lettered, and still missing at the end (drift left).",
+        ).span(20),
+        table(
+          "Latest reconcile passes",
+          reconcileSql.latest,
+          "The 20 newest passes in range (reconcile_passes), dry runs, running and failed passes included.",
           24,
           8,
         ),

@@ -1,3 +1,4 @@
+import { RECONCILE_PASSES_TABLE } from "../../../lib/adapters/mysql/reconcile-pass-log.js";
 import { MYSQL_TABLES } from "../../../lib/schema-names.js";
 
 /**
@@ -177,4 +178,39 @@ FROM ${T.processedEvents}
 WHERE $__timeFilter(processed_at)
 GROUP BY 1
 ORDER BY 1`,
+} as const;
+
+/**
+ * Reconcile passes (table reconcile_passes, one row per pass of the reconciler, `jtp reconcile`,
+ * replay or rebuild). `started_at` is the time column (an instant, TIMESTAMP).
+ */
+const P = RECONCILE_PASSES_TABLE;
+
+export const reconcileSql = {
+  /**
+   * Lake rows still not accounted for after the newest finished pass that really reconciled (not a
+   * dry run), whatever the time range: 0 is the goal; anything else stays visible until a pass
+   * repairs it.
+   */
+  driftLeft: `SELECT COALESCE(MAX(drift_left), 0) AS drift_left
+FROM (
+  SELECT drift_left FROM ${P}
+  WHERE status <> 'running' AND dry_run = 0
+  ORDER BY id DESC
+  LIMIT 1
+) last_pass`,
+  /** Per finished, non-dry-run pass in range: what it found missing, re-published, dead-lettered, left. */
+  perPass: `SELECT UNIX_TIMESTAMP(started_at) AS time,
+       missing_found, republished, dead_lettered, drift_left
+FROM ${P}
+WHERE $__timeFilter(started_at) AND status <> 'running' AND dry_run = 0
+ORDER BY started_at, id`,
+  /** The 20 newest passes in range, dry runs, running and failed ones included. */
+  latest: `SELECT UNIX_TIMESTAMP(started_at) * 1000 AS started, mode, dry_run, status,
+       ROUND(UNIX_TIMESTAMP(finished_at) - UNIX_TIMESTAMP(started_at), 1) AS seconds,
+       partitions_checked, rows_compared, missing_found, republished, dead_lettered, drift_left, error
+FROM ${P}
+WHERE $__timeFilter(started_at)
+ORDER BY started_at DESC, id DESC
+LIMIT 20`,
 } as const;
