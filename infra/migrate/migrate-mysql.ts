@@ -80,6 +80,12 @@ export async function migrateMysql(config: Config, log: (l: string) => void): Pr
   }
 }
 
+/**
+ * Database-wide grants: the writer SELECT/INSERT/UPDATE (the aggregator's tables; the reconciler's
+ * reads of processed_events and dead_letters and its rows in reconcile_passes), the reader SELECT
+ * (Grafana, reconcile_passes included). Neither may DELETE facts or change the schema: rebuilding
+ * warehouse hours (`jtp replay --rebuild`, which deletes from `events`) runs with the admin account.
+ */
 async function ensureAccounts(conn: Connection, config: Config): Promise<void> {
   const db = config.mysql.database;
   const host = config.mysql.accountHost;
