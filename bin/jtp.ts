@@ -4,6 +4,7 @@ import { localAwsCommand } from "../infra/cli/local-aws-command.js";
 import { migrateAll } from "../infra/cli/migrate-command.js";
 import { backfillCommand, deadLettersCommand } from "../infra/cli/operations-commands.js";
 import { pollCommand } from "../infra/cli/poll-command.js";
+import { reconcileCommand, replayCommand } from "../infra/cli/reconcile-commands.js";
 import { installServers, serverStatus, startServers, stopServers } from "../infra/cli/servers-commands.js";
 import { startCommand } from "../infra/cli/start-command.js";
 import { statusCommand } from "../infra/cli/status-command.js";
@@ -125,6 +126,57 @@ program
   .action(async (o: { limit: string; payload?: boolean }) =>
     deadLettersCommand(Number(o.limit), o.payload === true),
   );
+
+program
+  .command("reconcile")
+  .description(
+    "compare the lake with what the warehouse accounted for, partition by partition, and re-publish what is missing (exactly once through the event-id guard)",
+  )
+  .option("--from <iso>", "ingest-time start (default: the oldest bucket inside RECONCILE_HORIZON)")
+  .option("--to <iso>", "ingest-time end, exclusive (default: now; buckets still streaming are skipped)")
+  .option("--dry-run", "compare and report only; publish nothing")
+  .option("--no-wait", "do not wait for the aggregator to apply what was re-published")
+  .option("--json", "also print the pass report as JSON")
+  .action(async (o: { from?: string; to?: string; dryRun?: boolean; wait: boolean; json?: boolean }) => {
+    await reconcileCommand({
+      ...(o.from ? { from: o.from } : {}),
+      ...(o.to ? { to: o.to } : {}),
+      dryRun: o.dryRun === true,
+      wait: o.wait,
+      json: o.json === true,
+    });
+  });
+
+program
+  .command("replay")
+  .description(
+    "re-publish every lake row of an ingest-time range (inside RECONCILE_HORIZON), or --rebuild the warehouse hours of a range from the lake (any age)",
+  )
+  .requiredOption("--from <iso>", "range start (ingest time; with --rebuild: event-time hour start)")
+  .requiredOption("--to <iso>", "range end, exclusive")
+  .option("--shards <list>", 'shards to replay: "all" or e.g. 0,1,4-7', "all")
+  .option(
+    "--rebuild",
+    "replace the warehouse hours [from, to) (whole hours, event time) with aggregates recomputed from the lake, in one transaction",
+  )
+  .option(
+    "--max-lateness <ms>",
+    "with --rebuild: include rows ingested up to this long after --to",
+    "3600000",
+  )
+  .action(async (o: { from: string; to: string; shards: string; rebuild?: boolean; maxLateness: string }) => {
+    const maxLatenessMs = Number(o.maxLateness);
+    if (!Number.isInteger(maxLatenessMs) || maxLatenessMs < 0) {
+      throw new Error(`--max-lateness "${o.maxLateness}" must be a whole number of milliseconds >= 0`);
+    }
+    await replayCommand({
+      from: o.from,
+      to: o.to,
+      shards: o.shards,
+      rebuild: o.rebuild === true,
+      maxLatenessMs,
+    });
+  });
 
 program
   .command("local-aws")

@@ -69,3 +69,10 @@ export class ProducerFencedError extends PipelineError {
     super("PRODUCER_FENCED", `producer ${transactionalId} was fenced by a newer instance; stopping`, options);
   }
 }
+
+/** A reconcile pass or replay was asked for something it must not do (guard off, outside the horizon…): nothing was done. */
+export class ReconcileRefusedError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("RECONCILE_REFUSED", message, options);
+  }
+}

@@ -5,6 +5,7 @@ import { cassandraTlsEnvShape, cassandraTlsIssues } from "./cassandra-tls-env.js
 import { cdcEnvShape } from "./cdc-env.js";
 import { envBoolean } from "./env-boolean.js";
 import { kafkaAuthEnvShape, kafkaAuthIssues } from "./kafka-auth-env.js";
+import { reconcileEnvShape, reconcileIssues } from "./reconcile-env.js";
 
 /**
  * The environment variables the pipeline reads, with defaults and validation. Every knob lives
@@ -117,12 +118,13 @@ const envObject = z.object({
 
   ...cdcEnvShape,
   ...aggregatorEnvShape,
+  ...reconcileEnvShape,
   ...awsEnvShape,
 });
 
 /** The variables one by one, then the combinations that cannot work together (e.g. MSK IAM without TLS). */
 export const envSchema = envObject.superRefine((e, ctx) => {
-  for (const issue of [...kafkaAuthIssues(e), ...cassandraTlsIssues(e)]) {
+  for (const issue of [...kafkaAuthIssues(e), ...cassandraTlsIssues(e), ...reconcileIssues(e)]) {
     ctx.addIssue({ code: "custom", path: [issue.variable], message: issue.message });
   }
 });

@@ -6,6 +6,7 @@ import { type CassandraTls, toCassandraTls } from "./cassandra-tls-env.js";
 import { type CdcConfig, parseShardList } from "./cdc-env.js";
 import { envSchema, type LocalServerName, type ParsedEnv } from "./env-schema.js";
 import { type KafkaSasl, toKafkaSasl } from "./kafka-auth-env.js";
+import type { ReconcileConfig } from "./reconcile-env.js";
 
 export interface HostPort {
   readonly host: string;
@@ -50,6 +51,7 @@ export interface Config {
   readonly reportingTimeZone: string;
   readonly cdc: CdcConfig;
   readonly aggregator: AggregatorConfig;
+  readonly reconcile: ReconcileConfig;
 }
 
 export interface DbAccount {
@@ -178,6 +180,15 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       transactionalIdPrefix: e.CDC_TRANSACTIONAL_ID_PREFIX,
     },
     aggregator: toAggregatorConfig(e),
+    reconcile: {
+      checkDelaysMs: e.RECONCILE_CHECK_DELAYS,
+      horizonMs: e.RECONCILE_HORIZON,
+      concurrency: e.RECONCILE_CONCURRENCY,
+      publishBatchRows: e.RECONCILE_PUBLISH_BATCH_ROWS,
+      verifyTimeoutMs: e.RECONCILE_VERIFY_TIMEOUT,
+      safetyMarginMs: e.RECONCILE_SAFETY_MARGIN,
+      transactionalIdPrefix: e.RECONCILE_TRANSACTIONAL_ID_PREFIX,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { OutgoingMessage } from "../../core/change-message.js";
 import type { TrackingRow } from "../../core/tracking-row.js";
 import type { WarehouseRow } from "../apply-batch-ports.js";
 
@@ -41,6 +42,16 @@ export interface AccountedEvents {
   countByPartition(fromBucketMs: number, toBucketMs: number): Promise<Map<string, number>>;
   /** The create_time part of every accounted event id of one partition. */
   createTimesOf(p: PartitionKey): Promise<Set<string>>;
+}
+
+/**
+ * Publishes change events to the tracking topic in Kafka transactions. connect() initialises a
+ * transactional id of its own, which fences an older reconciler (ProducerFencedError there).
+ */
+export interface ChangePublisher {
+  connect(): Promise<void>;
+  publish(messages: readonly OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
 }
 
 export type ReconcileMode = "scheduled" | "cli" | "replay" | "rebuild";

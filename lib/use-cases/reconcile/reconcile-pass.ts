@@ -1,0 +1,299 @@
+import { changeMessage, type OutgoingMessage } from "../../core/change-message.js";
+import { ProducerFencedError } from "../../errors.js";
+import { mapLimit } from "../map-limit.js";
+import type { Log } from "../ports/log.js";
+import {
+  type AccountedEvents,
+  type ChangePublisher,
+  type LakePartitions,
+  type PartitionKey,
+  partitionKeyString,
+  type ReconcileMode,
+  type ReconcilePassCounts,
+  type ReconcilePassLog,
+} from "./reconcile-ports.js";
+
+export interface ReconcileSettings {
+  readonly keyspace: string;
+  readonly table: string;
+  readonly shards: readonly number[];
+  readonly bucketMs: number;
+  /** Partitions read from the lake at once. */
+  readonly concurrency: number;
+  /** Most events per Kafka transaction when re-publishing. */
+  readonly publishBatchRows: number;
+  /** After re-publishing, wait this long at most for the aggregator to account for the rows (0 = do not wait). */
+  readonly verifyTimeoutMs: number;
+  readonly verifyPollMs: number;
+}
+
+export interface ReconcileDeps {
+  readonly lake: LakePartitions;
+  readonly accounted: AccountedEvents;
+  readonly publisher: ChangePublisher;
+  readonly passLog: ReconcilePassLog;
+  readonly log: Log;
+  readonly clock?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PassRequest {
+  readonly mode: ReconcileMode;
+  /** Bucket starts to check, in the order given (duplicates are checked once). */
+  readonly buckets: readonly number[];
+  /** The range recorded for the pass (ingest time, [fromMs, toMs)). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Compare and report only: publish nothing. */
+  readonly dryRun: boolean;
+  /**
+   * Scheduled passes: what to record as covered, given how many buckets (in the order given) were
+   * fully checked; null = nothing new covered. Not called for a failed pass.
+   */
+  readonly coveredUntil?: (bucketsDone: number) => number | null;
+  /** Polled between buckets: true = stop now and record a partial pass. */
+  readonly shouldStop?: () => boolean;
+  /** Called after each bucket. */
+  readonly onProgress?: (p: PassProgress) => void;
+}
+
+export interface PassProgress extends ReconcilePassCounts {
+  readonly bucketsDone: number;
+  readonly bucketsTotal: number;
+}
+
+export interface PassReport extends ReconcilePassCounts {
+  readonly passId: number;
+  readonly status: "done" | "partial" | "failed";
+  /** Buckets fully checked (all partitions compared and repaired), in the order checked. */
+  readonly bucketsDone: readonly number[];
+  /** Partitions that still differ at the end, at most 20 (for the CLI). */
+  readonly driftPartitions: ReadonlyArray<{ readonly partition: string; readonly missing: number }>;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+interface PartitionCheck {
+  readonly p: PartitionKey;
+  readonly lakeRows: number;
+}
+
+/**
+ * One reconcile pass: for each (bucket, shard) partition, compare the lake with what the warehouse
+ * accounted for (applied or dead-lettered event ids): counts first (one lake COUNT per partition, one
+ * grouped warehouse count per bucket run), ids only for the partitions that differ, then re-publish
+ * the missing rows to the change topic (op "r", origin "reconcile") in Kafka transactions. The
+ * aggregator applies them through its event-id guard, so a row re-published while the streaming
+ * poller or a lagging aggregator also delivers it still counts once. Finally it waits (bounded) for
+ * the aggregator to account for what was re-published, and records what is still missing as drift.
+ */
+export async function reconcilePass(
+  settings: ReconcileSettings,
+  deps: ReconcileDeps,
+  req: PassRequest,
+): Promise<PassReport> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const buckets = [...new Set(req.buckets)];
+  const passId = await deps.passLog.start({
+    mode: req.mode,
+    fromMs: req.fromMs,
+    toMs: req.toMs,
+    dryRun: req.dryRun,
+    startedAtMs: started,
+  });
+  const counts = {
+    partitionsChecked: 0,
+    rowsCompared: 0,
+    missingFound: 0,
+    republished: 0,
+    deadLettered: 0,
+    driftLeft: 0,
+  };
+  const done: number[] = [];
+  const repaired: PartitionCheck[] = [];
+  const drift = new Map<string, number>();
+  let status: PassReport["status"] = "done";
+  let error: string | undefined;
+  const outbox = new Outbox(deps.publisher, settings.publishBatchRows);
+  try {
+    if (!req.dryRun && buckets.length > 0) await deps.publisher.connect();
+    for (const group of consecutiveRuns(buckets, settings.bucketMs, MAX_GROUP_BUCKETS)) {
+      if (req.shouldStop?.()) {
+        status = "partial";
+        break;
+      }
+      for (const c of await compareGroup(settings, deps, group)) {
+        counts.partitionsChecked++;
+        counts.rowsCompared += c.lakeRows;
+        if (c.missing === 0) continue;
+        const missing = await missingIds(deps, c.p);
+        counts.missingFound += missing.length;
+        if (missing.length === 0) continue;
+        if (req.dryRun) {
+          drift.set(partitionKeyString(c.p), missing.length);
+          continue;
+        }
+        for (let i = 0; i < missing.length; i += 500) {
+          const rows = await deps.lake.rowsByIds(c.p, missing.slice(i, i + 500));
+          const nowMs = clock();
+          for (const row of rows) {
+            await outbox.add(
+              changeMessage(row, {
+                keyspace: settings.keyspace,
+                table: settings.table,
+                nowMs,
+                origin: "reconcile",
+              }),
+            );
+          }
+        }
+        repaired.push({ p: c.p, lakeRows: c.lakeRows });
+      }
+      await outbox.flush();
+      counts.republished = outbox.published;
+      done.push(...group);
+      req.onProgress?.({ ...counts, bucketsDone: done.length, bucketsTotal: buckets.length });
+    }
+    await outbox.flush();
+    counts.republished = outbox.published;
+    if (repaired.length > 0 && settings.verifyTimeoutMs > 0) {
+      for (const [key, missing] of await waitUntilAccounted(settings, deps, repaired))
+        drift.set(key, missing);
+    } else if (!req.dryRun) {
+      for (const [key, missing] of await stillMissing(settings, deps, repaired)) drift.set(key, missing);
+    }
+  } catch (err) {
+    status = "failed";
+    error =
+      err instanceof ProducerFencedError
+        ? `fenced: ${err.message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    deps.log.error("reconcile pass failed", { passId, error });
+  } finally {
+    await deps.publisher.disconnect().catch(() => undefined);
+  }
+  counts.driftLeft = [...drift.values()].reduce((n, m) => n + m, 0);
+  const end = clock();
+  await deps.passLog.finish(passId, {
+    ...counts,
+    status,
+    coveredUntilMs: status === "failed" ? null : (req.coveredUntil?.(done.length) ?? null),
+    finishedAtMs: end,
+    ...(error !== undefined ? { error } : {}),
+  });
+  return {
+    passId,
+    status,
+    ...counts,
+    bucketsDone: done,
+    driftPartitions: [...drift].slice(0, 20).map(([partition, missing]) => ({ partition, missing })),
+    durationMs: end - started,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** Buckets compared together at most (one warehouse statement per run, lake counts in parallel). */
+const MAX_GROUP_BUCKETS = 30;
+
+/** Splits buckets (in the given order) into runs of consecutive buckets, at most `max` long. */
+export function consecutiveRuns(buckets: readonly number[], bucketMs: number, max: number): number[][] {
+  const runs: number[][] = [];
+  let run: number[] = [];
+  for (const b of buckets) {
+    const last = run.at(-1);
+    if (last !== undefined && (b !== last + bucketMs || run.length >= max)) {
+      runs.push(run);
+      run = [];
+    }
+    run.push(b);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** Counts of every partition of a run of consecutive buckets: the lake (in parallel) against the warehouse (one read). */
+async function compareGroup(
+  settings: ReconcileSettings,
+  deps: ReconcileDeps,
+  group: readonly number[],
+): Promise<Array<PartitionCheck & { readonly missing: number }>> {
+  const first = group[0] ?? 0;
+  const last = group.at(-1) ?? first;
+  const partitions = group.flatMap((bucket) => settings.shards.map((shard) => ({ bucket, shard })));
+  const [accounted, lakeRows] = await Promise.all([
+    deps.accounted.countByPartition(first, last + settings.bucketMs),
+    mapLimit(partitions, settings.concurrency, (p) => deps.lake.countRows(p)),
+  ]);
+  return partitions.map((p, i) => {
+    const n = lakeRows[i] ?? 0;
+    return { p, lakeRows: n, missing: Math.max(0, n - (accounted.get(partitionKeyString(p)) ?? 0)) };
+  });
+}
+
+/** create_times in the lake partition that the warehouse has not accounted for. */
+async function missingIds(deps: ReconcileDeps, p: PartitionKey): Promise<string[]> {
+  const [inLake, accounted] = await Promise.all([deps.lake.createTimes(p), deps.accounted.createTimesOf(p)]);
+  return inLake.filter((u) => !accounted.has(u));
+}
+
+/** Partitions (key → rows) still not fully accounted for. */
+async function stillMissing(
+  settings: ReconcileSettings,
+  deps: ReconcileDeps,
+  parts: readonly PartitionCheck[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const byBucket = new Map<number, PartitionCheck[]>();
+  for (const c of parts) byBucket.set(c.p.bucket, [...(byBucket.get(c.p.bucket) ?? []), c]);
+  for (const [bucket, list] of byBucket) {
+    const accounted = await deps.accounted.countByPartition(bucket, bucket + settings.bucketMs);
+    for (const c of list) {
+      const left = c.lakeRows - (accounted.get(partitionKeyString(c.p)) ?? 0);
+      if (left > 0) out.set(partitionKeyString(c.p), left);
+    }
+  }
+  return out;
+}
+
+/** Waits (bounded) until the aggregator accounted for every re-published row; returns what is still missing. */
+async function waitUntilAccounted(
+  settings: ReconcileSettings,
+  deps: ReconcileDeps,
+  parts: readonly PartitionCheck[],
+): Promise<Map<string, number>> {
+  const clock = deps.clock ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = clock() + settings.verifyTimeoutMs;
+  for (;;) {
+    const left = await stillMissing(settings, deps, parts);
+    if (left.size === 0 || clock() >= deadline) return left;
+    await sleep(Math.min(settings.verifyPollMs, Math.max(0, deadline - clock())));
+  }
+}
+
+/** Buffers messages and publishes them in transactions of at most `batchRows`. */
+class Outbox {
+  private buffer: OutgoingMessage[] = [];
+  published = 0;
+
+  constructor(
+    private readonly publisher: ChangePublisher,
+    private readonly batchRows: number,
+  ) {}
+
+  async add(m: OutgoingMessage): Promise<void> {
+    this.buffer.push(m);
+    if (this.buffer.length >= this.batchRows) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    await this.publisher.publish(batch);
+    this.published += batch.length;
+  }
+}
