@@ -25,10 +25,15 @@ describe("aggregator config", () => {
 
   it("reads and validates the variables", () => {
     const a = loadConfig(
-      { AGG_DEDUP_BY_EVENT_ID: "false", AGG_DEDUP_WINDOW_HOURS: "6", AGG_UPSERT_CHUNK_ROWS: "1000" },
+      {
+        AGG_DEDUP_BY_EVENT_ID: "false",
+        // longer than the default, which the reconciler's horizon (23h30m) must stay inside
+        AGG_DEDUP_WINDOW_HOURS: "48",
+        AGG_UPSERT_CHUNK_ROWS: "1000",
+      },
       NO_FILE,
     ).aggregator;
-    expect(a).toMatchObject({ dedupByEventId: false, dedupWindowHours: 6, upsertChunkRows: 1_000 });
+    expect(a).toMatchObject({ dedupByEventId: false, dedupWindowHours: 48, upsertChunkRows: 1_000 });
     expect(() => loadConfig({ AGG_UPSERT_CHUNK_ROWS: "0" }, NO_FILE)).toThrow(ConfigError);
     expect(() => loadConfig({ AGG_DEDUP_BY_EVENT_ID: "maybe" }, NO_FILE)).toThrow(/AGG_DEDUP_BY_EVENT_ID/);
     expect(() => loadConfig({ AGG_TX_MAX_ATTEMPTS: "-1" }, NO_FILE)).toThrow(/AGG_TX_MAX_ATTEMPTS/);
