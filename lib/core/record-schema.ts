@@ -4,6 +4,8 @@ import { RAW_INT_COLUMNS, RAW_TEXT_COLUMNS } from "./tracking-row.js";
 /**
  * What the aggregator accepts on the tracking topic: the Debezium-style envelope
  * (lib/core/envelope.ts) and the tracking row inside `payload.after` (lib/core/tracking-row.ts).
+ * Debezium Cassandra connector events are unwrapped into the same row first
+ * (change-event/debezium-cassandra.ts; the contract: docs/change-events.md).
  * Unknown fields are allowed (the lake may add columns; a log-based connector adds its own source
  * fields); known fields must have the right type.
  *
@@ -138,7 +140,7 @@ export const envelopeSchema = z.looseObject({
     before: z.unknown().optional(),
     after: z.record(z.string(), z.unknown()),
     source: z.looseObject({ event_id: eventIdSchema.optional() }).nullish(),
-    op: z.enum(["c", "r"], 'must be "c" (create) or "r" (snapshot read): the lake is append-only'),
+    op: z.enum(["c", "r"], 'must be "c" (create) or "r" (snapshot read / replay): the lake is append-only'),
     ts_ms: z.number().nullish(),
   }),
 });
