@@ -21,7 +21,9 @@ import { MysqlAccountedEvents } from "../lib/adapters/mysql/accounted-events.js"
 import { loadConfig, requireSecret } from "../lib/config/index.js";
 import { MYSQL_TABLES } from "../lib/schema-names.js";
 
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === "--" ? argv.slice(1) : argv,
   options: {
     ids: { type: "string", default: "1000000" },
     other: { type: "string", default: "500000" },
@@ -116,7 +118,7 @@ async function fill(pool: Pool): Promise<number> {
 }
 
 const variants = [
-  { name: "whole day, 1 statement", chunkMs: 0, parallelChunks: 1 },
+  { name: "1 statement (default: 1-day chunks)", chunkMs: 86_400_000, parallelChunks: 1 },
   { name: "1 h chunks, 1 at a time", chunkMs: 3_600_000, parallelChunks: 1 },
   { name: "1 h chunks, 2 in parallel", chunkMs: 3_600_000, parallelChunks: 2 },
   { name: "1 h chunks, 4 in parallel", chunkMs: 3_600_000, parallelChunks: 4 },
