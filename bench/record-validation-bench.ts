@@ -19,14 +19,20 @@ import type { KafkaRecord } from "../lib/core/kafka-record.js";
 import { type RecordVerdict, type ValidationOptions, validateRecord } from "../lib/core/record-validation.js";
 import { decodeKafkaEvent } from "../lib/kafka-event/decode-kafka-event.js";
 import { buildEvent } from "./aggregator-bench-events.js";
+import { positiveInt, scriptProgram } from "./script-args.js";
 
 type Validate = (r: KafkaRecord, o: ValidationOptions) => RecordVerdict;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-const args = process.argv.slice(2);
-const baselineAt = args.indexOf("--baseline");
-const baseline = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
-const rounds = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== "--baseline") ?? 15);
+const program = scriptProgram(
+  "record-validation-bench",
+  "validateRecord() over 10,000 records, per envelope shape",
+)
+  .argument("[rounds]", "rounds per variant", positiveInt, 15)
+  .option("--baseline <revision>", "also time lib/core/record-validation.ts as it was at this git revision")
+  .parse();
+const [rounds] = program.processedArgs as [number];
+const baseline = program.opts<{ baseline?: string }>().baseline;
 
 const ours = decodeKafkaEvent(buildEvent("bench", 10_000, [0, 0], 0, 1)).records;
 const asDebezium = (withSchema: boolean) =>
