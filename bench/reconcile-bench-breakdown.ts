@@ -1,0 +1,83 @@
+/**
+ * Where the time of a reconcile pass without drift goes (bench/reconcile-bench.ts): the two sides of
+ * its first, cheap step timed alone over the same buckets, through the same adapters:
+ *  - the lake: one COUNT per (bucket, shard) partition, at several concurrencies;
+ *  - the warehouse: accounted ids counted per partition, one statement per run of 30 buckets (as the
+ *    pass does), and the whole range in one call.
+ */
+import type { ReconcilerRuntime } from "../functions/reconciler/dependencies.js";
+import { mapLimit } from "../lib/use-cases/map-limit.js";
+import { consecutiveRuns, type ReconcileSettings } from "../lib/use-cases/reconcile/reconcile-pass.js";
+import type { CpuMeter } from "./reconcile-bench-cpu.js";
+
+/** reconcile-pass.ts compares at most this many consecutive buckets at once (MAX_GROUP_BUCKETS). */
+const PASS_GROUP_BUCKETS = 30;
+
+export type BreakdownRow = Record<string, string | number>;
+
+async function timed<T>(
+  cpu: CpuMeter,
+  work: () => Promise<T>,
+): Promise<{ ms: number; value: T; cpu: string }> {
+  cpu.start();
+  const t = performance.now();
+  const value = await work();
+  const ms = performance.now() - t;
+  return { ms, value, cpu: cpu.stop(ms) };
+}
+
+export async function measureBreakdown(
+  rt: ReconcilerRuntime,
+  settings: ReconcileSettings,
+  buckets: readonly number[],
+  lakeConcurrency: readonly number[],
+  cpu: CpuMeter,
+  say: (line: string) => void,
+): Promise<BreakdownRow[]> {
+  const rows: BreakdownRow[] = [];
+  const partitions = buckets.flatMap((bucket) => settings.shards.map((shard) => ({ bucket, shard })));
+  for (const c of lakeConcurrency) {
+    const r = await timed(cpu, () => mapLimit(partitions, c, (p) => rt.deps.lake.countRows(p)));
+    const n = r.value.reduce((a, b) => a + b, 0);
+    rows.push({
+      part: `lake: COUNT per partition, ${c} at once`,
+      "time s": Number((r.ms / 1000).toFixed(2)),
+      "rows/s": Math.round(n / (r.ms / 1000)),
+      "partitions/s": Math.round(partitions.length / (r.ms / 1000)),
+    });
+    say(`  breakdown: lake counts, ${c} at once: ${(r.ms / 1000).toFixed(2)} s; CPU ${r.cpu}`);
+  }
+  const bucketMs = settings.bucketMs;
+  const groups = consecutiveRuns(buckets, bucketMs, PASS_GROUP_BUCKETS);
+  const grouped = await timed(cpu, async () => {
+    let n = 0;
+    for (const g of groups) {
+      const first = g[0] ?? 0;
+      const counts = await rt.deps.accounted.countByPartition(first, (g.at(-1) ?? first) + bucketMs);
+      for (const v of counts.values()) n += v;
+    }
+    return n;
+  });
+  rows.push({
+    part: `warehouse: counts per partition, ${groups.length} statements of ≤ ${PASS_GROUP_BUCKETS} buckets`,
+    "time s": Number((grouped.ms / 1000).toFixed(2)),
+    "rows/s": Math.round(grouped.value / (grouped.ms / 1000)),
+    "partitions/s": Math.round(partitions.length / (grouped.ms / 1000)),
+  });
+  say(
+    `  breakdown: warehouse counts by ${PASS_GROUP_BUCKETS}-bucket runs: ${(grouped.ms / 1000).toFixed(2)} s; CPU ${grouped.cpu}`,
+  );
+  const first = buckets[0] ?? 0;
+  const whole = await timed(cpu, async () => {
+    const counts = await rt.deps.accounted.countByPartition(first, (buckets.at(-1) ?? first) + bucketMs);
+    return [...counts.values()].reduce((a, b) => a + b, 0);
+  });
+  rows.push({
+    part: "warehouse: counts per partition, whole range in one call",
+    "time s": Number((whole.ms / 1000).toFixed(2)),
+    "rows/s": Math.round(whole.value / (whole.ms / 1000)),
+    "partitions/s": Math.round(partitions.length / (whole.ms / 1000)),
+  });
+  say(`  breakdown: warehouse counts, whole range: ${(whole.ms / 1000).toFixed(2)} s; CPU ${whole.cpu}`);
+  return rows;
+}

@@ -1,0 +1,96 @@
+/**
+ * The data of bench/reconcile-bench.ts: a "day" of lake rows in the bench's own keyspace, every one
+ * of them accounted for in the bench's own warehouse database (its event id in processed_events, as
+ * the aggregator would have left it), and the 1 % drift the second pass has to repair.
+ */
+import type { Pool } from "mysql2/promise";
+import { TrackingWriter } from "../infra/tooling/cassandra/tracking-writer.js";
+import { seededRng } from "../infra/tooling/generator/random.js";
+import {
+  buildCatalogue,
+  type Catalogue,
+  randomTrackingEvent,
+} from "../infra/tooling/generator/tracking-event-factory.js";
+import type { CassandraClient } from "../lib/adapters/cassandra/connection.js";
+import { eventId } from "../lib/core/tracking-row.js";
+import { MYSQL_TABLES } from "../lib/schema-names.js";
+
+/** Rows generated, written to the lake and accounted for at a time. */
+const CHUNK_ROWS = 10_000;
+/** Event ids per multi-row INSERT IGNORE. */
+const INSERT_ROWS = 5_000;
+
+export interface DaySpec {
+  readonly rows: number;
+  /** Ingest (and event) times of the rows, spread evenly over [fromMs, toMs). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly shards: number;
+  readonly bucketMs: number;
+  /** The rows' job ids are firstJobId .. firstJobId + jobs - 1 (a block nobody else uses). */
+  readonly firstJobId: number;
+  readonly jobs: number;
+  readonly seed: number;
+  /** Rows in flight to Cassandra at once. */
+  readonly writeConcurrency: number;
+}
+
+/** A catalogue of `jobs` jobs numbered from `firstJobId`. */
+function catalogueFrom(firstJobId: number, jobs: number): Catalogue {
+  const base = buildCatalogue(jobs);
+  return { ...base, jobs: base.jobs.map((j, i) => ({ ...j, jobId: firstJobId + i })) };
+}
+
+/** Inserts event ids into processed_events (as applied), sorted, in multi-row INSERT IGNORE statements. */
+export async function insertEventIds(pool: Pool, ids: readonly string[]): Promise<void> {
+  const sorted = [...ids].sort();
+  for (let i = 0; i < sorted.length; i += INSERT_ROWS) {
+    await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
+      sorted.slice(i, i + INSERT_ROWS).map((id) => [id]),
+    ]);
+  }
+}
+
+/**
+ * Writes the day into the lake (executeConcurrent through the lake writer) and its event ids into
+ * processed_events (`pool`: an account that may INSERT there), chunk by chunk, the two sides of a
+ * chunk in parallel. `onChunk` is called with the rows done so far.
+ */
+export async function writeDay(
+  client: CassandraClient,
+  pool: Pool,
+  spec: DaySpec,
+  onChunk?: (done: number) => void,
+): Promise<void> {
+  const writer = new TrackingWriter(client, spec.shards, spec.bucketMs);
+  const rng = seededRng(spec.seed);
+  const catalogue = catalogueFrom(spec.firstJobId, spec.jobs);
+  const span = spec.toMs - spec.fromMs;
+  for (let done = 0; done < spec.rows; done += CHUNK_ROWS) {
+    const rows = Array.from({ length: Math.min(CHUNK_ROWS, spec.rows - done) }, (_, i) => {
+      const at = spec.fromMs + Math.floor(((done + i) / spec.rows) * span);
+      return writer.prepare({ ...randomTrackingEvent(rng, catalogue, at), createdAt: new Date(at) });
+    });
+    await Promise.all([writer.write(rows, spec.writeConcurrency), insertEventIds(pool, rows.map(eventId))]);
+    onChunk?.(done + rows.length);
+  }
+  await pool.query(`ANALYZE TABLE ${MYSQL_TABLES.processedEvents}`);
+}
+
+/**
+ * Forgets `percent` % of the applied event ids (picked by a hash of the id, so spread over every
+ * partition), as if those rows had never reached the warehouse. Returns how many were deleted.
+ */
+export async function forgetAccounted(pool: Pool, percent: number): Promise<number> {
+  const [result] = await pool.query(
+    `DELETE FROM ${MYSQL_TABLES.processedEvents} WHERE CRC32(event_id) % 10000 < ?`,
+    [Math.round(percent * 100)],
+  );
+  return (result as { affectedRows: number }).affectedRows;
+}
+
+/** Event ids in processed_events. */
+export async function accountedIds(pool: Pool): Promise<number> {
+  const [rows] = await pool.query(`SELECT COUNT(*) AS n FROM ${MYSQL_TABLES.processedEvents}`);
+  return Number((rows as Array<{ n: string | number }>)[0]?.n ?? 0);
+}
