@@ -282,6 +282,22 @@ describe("alarms as code: dev and prod, thresholds as params, SNS notifications"
     });
   });
 
+  it("every alarm has a runbook row in docs/observability.md, and its description points there", () => {
+    const doc = readFileSync(path.join(ROOT, "docs/observability.md"), "utf8");
+    const runbook = doc.slice(doc.indexOf("## Runbook"), doc.indexOf("## Operations dashboard"));
+    const alarms = alarmsOf(tpl("prod"));
+    expect(alarms.length).toBe(REQUIRED_ALARMS.length + 1);
+    for (const [resource, r] of alarms) {
+      const name = resource.replace(/Alarm$/, "");
+      const row = runbook.split("\n").find((line) => line.startsWith(`| \`${name}\` (`));
+      expect(row, `runbook row for ${name}`).toBeDefined();
+      expect(row?.split("|").filter((cell) => cell.trim() !== "")).toHaveLength(3);
+      expect(String(r.Properties.AlarmDescription)).toContain(
+        `Runbook: docs/observability.md#runbook (${name})`,
+      );
+    }
+  });
+
   it.each(STAGES)(
     "%s: every function gets JTP_STAGE (the stage dimension) and SECRETS_MAX_AGE_SECONDS",
     (stage) => {
