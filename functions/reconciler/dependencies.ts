@@ -20,8 +20,12 @@ export interface ReconcilerRuntime {
   readonly deps: ReconcileDeps;
   /** Youngest bucket end that has left the streaming poller's hands (ms ago): younger buckets are not checked. */
   readonly streamingMs: number;
-  readonly pool: Pool;
   close(): Promise<void>;
+}
+
+/** The runtime with its MySQL pool (the CLI's rebuild reuses it). */
+export interface ReconcilerRuntimeWithPool extends ReconcilerRuntime {
+  readonly pool: Pool;
 }
 
 export interface ReconcilerWiringOptions {
@@ -50,7 +54,7 @@ export function createReconciler(
   config: Config,
   log: Log,
   options: ReconcilerWiringOptions = {},
-): ReconcilerRuntime {
+): ReconcilerRuntimeWithPool {
   requireEventIdGuard(config);
   const cassandra = createCassandraClient(config);
   const kafka = createKafka(config, "-reconciler");

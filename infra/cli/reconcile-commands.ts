@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
   createReconciler,
-  type ReconcilerRuntime,
+  type ReconcilerRuntimeWithPool,
   requireEventIdGuard,
 } from "../../functions/reconciler/dependencies.js";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
@@ -65,7 +65,13 @@ function throttled(print: (line: string) => void): (line: string) => void {
 }
 
 /** Buckets of [fromMs, toMs) that are inside the horizon and have left the streaming window. */
-function checkableBuckets(config: Config, rt: ReconcilerRuntime, fromMs: number, toMs: number, now: number) {
+function checkableBuckets(
+  config: Config,
+  rt: ReconcilerRuntimeWithPool,
+  fromMs: number,
+  toMs: number,
+  now: number,
+) {
   const bucketMs = rt.settings.bucketMs;
   if (fromMs < now - config.reconcile.horizonMs) {
     throw new ReconcileRefusedError(
