@@ -17,15 +17,15 @@
  * records/s means 200 ms per 10,000-record batch for everything.
  */
 import { randomUUID } from "node:crypto";
-import mysql, { type Pool } from "mysql2/promise";
-import { listMigrations } from "../infra/migrate/migration-files.js";
+import type { Pool } from "mysql2/promise";
 import { MysqlWarehouse } from "../lib/adapters/mysql/mysql-warehouse.js";
-import { loadConfig, requireSecret } from "../lib/config/index.js";
+import { loadConfig } from "../lib/config/index.js";
 import { Aggregation, contributionOf } from "../lib/core/aggregation.js";
 import { hourBucketer } from "../lib/core/time-bucket.js";
 import { MYSQL_TABLES } from "../lib/schema-names.js";
 import type { WarehouseRow } from "../lib/use-cases/apply-batch-ports.js";
 import { reportFailures, startNeededServers } from "./run-script.js";
+import { createScratchDatabase } from "./scratch-database.js";
 import { positiveInt, scriptProgram } from "./script-args.js";
 
 const args = scriptProgram("bench:aggregator-floor", "the database's share of one aggregator batch")
@@ -74,29 +74,6 @@ function aggregateRows(n: number, now: number): WarehouseRow[] {
     aggregation.add(contributionOf(row, utc));
   }
   return aggregation.rows().map((r) => ({ ...r, companyId: null }));
-}
-
-async function createScratch(): Promise<Pool> {
-  const admin = await mysql.createConnection({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
-  await admin.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.changeUser({ database: scratch });
-  for (const m of listMigrations("mysql")) for (const sql of m.statements) await admin.query(sql);
-  await admin.end();
-  return mysql.createPool({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-    database: scratch,
-    connectionLimit: 2,
-    timezone: "Z",
-  });
 }
 
 async function prefill(pool: Pool): Promise<void> {
@@ -150,7 +127,7 @@ async function round(warehouse: MysqlWarehouse): Promise<Round> {
   return { claimsMs, upsertGuardMs, guardTxMs, upsertOnlyTxMs: performance.now() - t1, rows: rows.length };
 }
 
-const pool = await createScratch();
+const { pool, drop } = await createScratchDatabase(config, scratch);
 try {
   await prefill(pool);
   const warehouse = new MysqlWarehouse(pool, { upsertChunkRows: config.aggregator.upsertChunkRows });
@@ -189,6 +166,5 @@ try {
       "everything else in Node took no time at all (goal: 50,000 records/s = 200 ms per 10,000 records).",
   );
 } finally {
-  await pool.query(`DROP DATABASE IF EXISTS \`${scratch}\``).catch(() => undefined);
-  await pool.end();
+  await drop();
 }
