@@ -4,6 +4,7 @@ import { parseSweepSchedule, sweepReadRatio } from "../../lib/core/cdc/sweep-sch
 import type { TrackingRow } from "../../lib/core/tracking-row.js";
 import { ProducerFencedError, TransientError } from "../../lib/errors.js";
 import type { PublishFault } from "../support/fake-change-log.js";
+import { timeuuidAt } from "../support/fake-lake.js";
 import { type PollerHarness, pollerHarness, T0 } from "../support/poller-harness.js";
 
 // CdcPollerSession on fakes of its ports (FakeLake, FakeChangeLog, RecordingLog) and a hand-driven
@@ -228,6 +229,20 @@ describe("CdcPollerSession: equal timestamps", () => {
       expect(h.kafka.events).toHaveLength(251);
     },
   );
+
+  it("publishes once rows landing late inside the millisecond where the batch stopped, before and after the cursor", async () => {
+    const m = T0 - 500;
+    const h = pollerHarness({ maxBatchRows: 100, sweeps: parseSweepSchedule("1000:0") });
+    const same = h.lake.insertMany(0, m, 250);
+    await h.poll(); // cursor: the 100th row of millisecond m
+    // Same timestamp as rows 50 and 150, later in timeuuid order (node bytes): one behind the cursor, one ahead.
+    const behind = h.lake.insert(0, m, { create_time: timeuuidAt(m, 50, 0x8000_0000_0000_0001n) });
+    const ahead = h.lake.insert(0, m, { create_time: timeuuidAt(m, 150, 0x8000_0000_0000_0001n) });
+    await drain(h);
+    await h.pollFor(500, 100);
+    expect(h.countsOf([...same, behind, ahead]).every((n) => n === 1)).toBe(true);
+    expect(h.kafka.events).toHaveLength(252);
+  });
 });
 
 describe("CdcPollerSession: prefetch", () => {
