@@ -4,11 +4,13 @@ import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/m
 import { emitPollerMetrics } from "../../lib/adapters/metrics/poller-metrics.js";
 import { emitReconcileMetrics } from "../../lib/adapters/metrics/reconciler-metrics.js";
 import {
+  DEAD_LETTER_REASON_CODES,
   deadLetterMetricName,
   EMITTED_METRICS,
   METRIC_SERVICE,
   METRICS_NAMESPACE,
 } from "../../lib/core/metrics/metric-names.js";
+import { INVALID_REASON_CODES } from "../../lib/core/record-validation.js";
 import { captureEmf, metricDeclarations, metricValues } from "../support/emf-capture.js";
 
 let emf: ReturnType<typeof captureEmf>;
@@ -144,6 +146,16 @@ describe("aggregator metrics (emitAggregatorBatch)", () => {
     expect(v.has("Freshness")).toBe(false);
     expect(deadLetterMetricName("some_future_code")).toBe("DeadLetters_other");
     expectDeclared("aggregator", "prod");
+  });
+
+  it("the dead-letter metrics cover exactly the validation reason codes (plus other)", () => {
+    expect([...DEAD_LETTER_REASON_CODES].sort()).toEqual([...INVALID_REASON_CODES].sort());
+    const declaredDeadLetters = EMITTED_METRICS.filter((m) => m.name.startsWith("DeadLetters_")).map(
+      (m) => m.name,
+    );
+    expect(declaredDeadLetters.sort()).toEqual(
+      [...INVALID_REASON_CODES, "other"].map((c) => `DeadLetters_${c}`).sort(),
+    );
   });
 
   it("the stage dimension comes from JTP_STAGE (default local) and a bad value is a ConfigError naming it", () => {

@@ -3,15 +3,14 @@ import { COUNT, type MetricsSink, MILLISECONDS, whole } from "./function-metrics
 
 /**
  * The part of the aggregator's BatchSummary (lib/use-cases/apply-batch.ts) its metrics are made of.
- * `deadLetteredByReason` and `implausible` are optional so a summary without them still fits.
  */
 export interface AggregatorMetricsInput {
   readonly recordsIn: number;
   readonly applied: number;
   readonly deadLettered: number;
   /** Dead letters per reason code; codes outside the fixed set count as DeadLetters_other. */
-  readonly deadLetteredByReason?: Readonly<Record<string, number>>;
-  readonly implausible?: number;
+  readonly deadLetteredByReason: Readonly<Record<string, number>>;
+  readonly implausible: number;
   readonly skippedReplays: number;
   readonly skippedDuplicates: number;
   readonly rowsUpserted: number;
@@ -28,14 +27,12 @@ export function emitAggregatorBatch(metrics: MetricsSink, s: AggregatorMetricsIn
   metrics.addMetric(AGGREGATOR_METRIC.recordsApplied, COUNT, whole(s.applied));
   metrics.addMetric(AGGREGATOR_METRIC.deadLetters, COUNT, whole(s.deadLettered));
   const byMetric = new Map<string, number>();
-  for (const [code, n] of Object.entries(s.deadLetteredByReason ?? {})) {
+  for (const [code, n] of Object.entries(s.deadLetteredByReason)) {
     const name = deadLetterMetricName(code);
     byMetric.set(name, (byMetric.get(name) ?? 0) + n);
   }
   for (const [name, n] of byMetric) if (n > 0) metrics.addMetric(name, COUNT, whole(n));
-  if (s.implausible !== undefined) {
-    metrics.addMetric(AGGREGATOR_METRIC.implausibleRecords, COUNT, whole(s.implausible));
-  }
+  metrics.addMetric(AGGREGATOR_METRIC.implausibleRecords, COUNT, whole(s.implausible));
   metrics.addMetric(AGGREGATOR_METRIC.skippedReplays, COUNT, whole(s.skippedReplays));
   metrics.addMetric(AGGREGATOR_METRIC.skippedDuplicates, COUNT, whole(s.skippedDuplicates));
   metrics.addMetric(AGGREGATOR_METRIC.rowsUpserted, COUNT, whole(s.rowsUpserted));
