@@ -1,5 +1,5 @@
 import { BaseProvider } from "@aws-lambda-powertools/parameters/base";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import type { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 
 /** Reads one secret's string value (a stand-in for Secrets Manager in tests). */
 export interface SecretStringReader {
@@ -33,11 +33,15 @@ const byReader = new Map<SecretStringReader, ReaderProvider>();
 /**
  * The provider for `reader`: without one, Powertools' SecretsProvider (AWS SDK v3, region and
  * credentials from the Lambda environment); with one, a provider with the same cache over it.
- * One provider per reader per process, so warm invocations hit the cache until `maxAge`.
+ * One provider per reader per process, so warm invocations hit the cache until `maxAge`. The AWS
+ * SDK is loaded on first use only (runs without a secret ARN, e.g. local ones, never load it).
  */
-export function secretProviderFor(reader?: SecretStringReader): CachingSecretProvider {
+export async function secretProviderFor(reader?: SecretStringReader): Promise<CachingSecretProvider> {
   if (reader === undefined) {
-    secretsManager ??= new SecretsProvider();
+    if (!secretsManager) {
+      const { SecretsProvider: Provider } = await import("@aws-lambda-powertools/parameters/secrets");
+      secretsManager ??= new Provider();
+    }
     return secretsManager;
   }
   let provider = byReader.get(reader);

@@ -64,7 +64,7 @@ async function resolveSecrets(
   const targets = SECRET_TARGETS.filter((t) => isSet(env[t.arnVar]) && !isSet(env[t.passwordVar]));
   if (targets.length === 0) return { env, filled };
   const { secretsMaxAgeSeconds } = loadAwsRuntimeSettings(env);
-  const provider = secretProviderFor(options.reader);
+  const provider = await secretProviderFor(options.reader);
   for (const t of targets) {
     const arn = env[t.arnVar] as string;
     const checked = awsEnvShape[t.arnVar].safeParse(arn);
