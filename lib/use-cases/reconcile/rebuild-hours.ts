@@ -32,7 +32,7 @@ import type { LakePartitions, PartitionKey, WarehouseHour, WarehouseRebuild } fr
  * only once the hours are complete in the lake, never while rows of them are still arriving.
  *
  * Memory: rows are read page by page and aggregated as they come; what is kept is the aggregate
- * rows (one per grain) and the event ids of the rows in range (about 100 bytes each).
+ * rows (one per grain) and the event ids of the rows in range (≈ 100 bytes each in memory).
  */
 
 /** Rows are read from buckets starting this long before fromMs (writer clocks ahead of the bucket). */
@@ -121,11 +121,13 @@ export async function rebuildHours(
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
 
   const aggregation = new Aggregation();
-  const ids = new Set<string>();
+  // Event ids of the rows in range. Ids of different partitions never collide (the id starts with
+  // the partition key), so repeats are looked for within a partition only (a small set per partition).
+  const eventIds: string[] = [];
   const jobIds = new Set<number>();
   const counts = { rowsRead: 0, rowsInRange: 0, rowsOutOfRange: 0, skippedInvalid: 0, duplicateRows: 0 };
 
-  const take = (row: TrackingRow) => {
+  const take = (row: TrackingRow, seen: Set<string>) => {
     counts.rowsRead++;
     const ts = row.ts;
     const tsReadable = typeof ts === "number" && Number.isInteger(ts) && ts >= 0 && ts <= MAX_EVENT_TIME_MS;
@@ -138,11 +140,12 @@ export async function rebuildHours(
       return;
     }
     const id = eventId(row);
-    if (ids.has(id)) {
+    if (seen.has(id)) {
       counts.duplicateRows++;
       return;
     }
-    ids.add(id);
+    seen.add(id);
+    eventIds.push(id);
     counts.rowsInRange++;
     // validated: job_id and ts are numbers
     const valid = row as TrackingRow & { job_id: number; ts: number };
@@ -154,8 +157,9 @@ export async function rebuildHours(
   let done = 0;
   const reader = async () => {
     for (let i = next++; i < partitions.length; i = next++) {
+      const seen = new Set<string>();
       for await (const page of deps.lake.pages(partitions[i] as PartitionKey, pageSize)) {
-        for (const row of page) take(row);
+        for (const row of page) take(row, seen);
       }
       done++;
       deps.onProgress?.({ partitionsDone: done, partitions: partitions.length, rowsRead: counts.rowsRead });
@@ -168,7 +172,7 @@ export async function rebuildHours(
   const rows: WarehouseRow[] = aggregation
     .rows()
     .map((r) => ({ ...r, companyId: companies.get(r.jobId) ?? null }));
-  const eventIds = [...ids].sort();
+  eventIds.sort();
 
   const { value, attempts } = await retryConflicts(
     () => deps.rebuild.replaceHours(hours, rows, eventIds),
