@@ -6,6 +6,7 @@
  * Starts the local servers it needs if they are not running; works in throw-away keyspaces.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { createPoller } from "../functions/cdc-poller/dependencies.js";
 import { migrateCassandra } from "../infra/migrate/migrate-cassandra.js";
 import { migrateKafka } from "../infra/migrate/migrate-kafka.js";
 import { TrackingWriter } from "../infra/tooling/cassandra/tracking-writer.js";
@@ -16,7 +17,6 @@ import { createKafka } from "../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
-import { createPoller } from "../functions/cdc-poller/dependencies.js";
 import type { Log } from "../lib/use-cases/ports/log.js";
 import { runScript, startNeededServers } from "./run-script.js";
 import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";

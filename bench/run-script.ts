@@ -50,7 +50,7 @@ export function refusedAddress(err: unknown, depth = 0): string | undefined {
 export function failureLine(name: string, err: unknown): string | undefined {
   const address = refusedAddress(err);
   if (address === undefined) return undefined;
-  return `${name}: cannot reach ${address} (connection refused): start the local servers with \`npm run servers -- start\`, or point KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS / MYSQL_HOST at running ones`;
+  return `${name}: cannot reach ${address} (connection refused). Local servers: \`npm run servers -- start\`; external ones: check KAFKA_BROKERS, CASSANDRA_CONTACT_POINTS, MYSQL_HOST`;
 }
 
 function exitWithFailure(name: string, err: unknown): never {
