@@ -332,6 +332,7 @@ describe("rebuild warehouse hours from the lake (replay --rebuild)", () => {
     rebuild.failures = [() => new TransactionConflictError("deadlock", { sqlErrno: 1213 })];
     await expect(run(T0, T0 + H)).resolves.toMatchObject({ attempts: 2, rowsInRange: 1 });
     expect(rebuild.calls[1]).toEqual(rebuild.calls[0]);
+    expect(lake.read.length).toBe(new Set(lake.read).size); // the lake was read once, not per attempt
 
     rebuild.failures = Array.from({ length: 3 }, () => () => new TransactionConflictError("deadlock"));
     await expect(run(T0, T0 + H)).rejects.toBeInstanceOf(TransactionConflictError);
