@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
 import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
-import { ReconcileLab } from "./support/reconcile-harness.js";
+import { readAllChangeEvents } from "./support/isolated-lake.js";
+import { ReconcileLab, runJtp } from "./support/reconcile-harness.js";
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -114,4 +116,106 @@ describe("reconciler: the warehouse converges to the lake", () => {
       await lab.close();
     }
   }, 120_000);
+
+  it("counts every event once when a pass races the streaming poller over the same backlog", async () => {
+    const started = Date.now();
+    const lab = await ReconcileLab.open("jtp_t_rec_race", {
+      CDC_START_FROM: new Date(Date.now() - 60_000).toISOString(),
+    });
+    try {
+      // A backlog neither has seen: 3,000 rows created over the last 45 s, in closed buckets.
+      const from = Date.now() - 45_000;
+      const backlog = await lab.lake.write(3_000, (i) => from + i * 12);
+      await lab.waitUntilReconcilable(backlog);
+      await lab.startAggregator();
+      const rt = lab.reconciler();
+      const fromMs = from - 5_000;
+      const toMs = Date.now();
+      const buckets = lab.cliBuckets(rt, fromMs, toMs);
+      // Both start at once: the poller from its start position, the pass over the same buckets.
+      const poller = lab.startPoller();
+      const report = await reconcilePass(rt.settings, rt.deps, {
+        mode: "cli",
+        buckets,
+        fromMs,
+        toMs,
+        dryRun: false,
+      });
+      await lab.waitForAccounted(backlog.length);
+      await poller.stop();
+      expect(report).toMatchObject({ status: "done", rowsCompared: backlog.length, driftLeft: 0 });
+      expect(report.republished).toBe(report.missingFound);
+      // Both really published: events carried twice on the topic, applied once.
+      const carried = new Map<string, number>();
+      for (const m of await readAllChangeEvents(lab.config)) {
+        const id = m.headers?.[EVENT_ID_HEADER]?.toString() ?? "";
+        carried.set(id, (carried.get(id) ?? 0) + 1);
+      }
+      const twice = [...carried.values()].filter((n) => n > 1).length;
+      expect(carried.size).toBe(backlog.length);
+      expect(twice).toBeGreaterThan(0);
+      await lab.waitForRecords([...carried.values()].reduce((a, b) => a + b, 0));
+      await lab.expectEachEventOnce();
+      console.log(
+        `reconcile racing the poller: ${report.republished} re-published, ${twice} events carried twice, pass ${report.durationMs} ms, test ${Date.now() - started} ms`,
+      );
+    } finally {
+      await lab.close();
+    }
+  }, 120_000);
+
+  it("counts every event once when `jtp reconcile` is killed with SIGKILL mid-pass and rerun", async () => {
+    const started = Date.now();
+    const lab = await ReconcileLab.open("jtp_t_rec_kill");
+    try {
+      // 4,000 rows over 10 minutes (120 buckets, 4 groups of 30) that no poller saw.
+      const from = Date.now() - 11 * MIN;
+      await lab.lake.write(4_000, (i) => from + i * 150);
+      await lab.startAggregator();
+      const range = [
+        "--from",
+        new Date(from - 5_000).toISOString(),
+        "--to",
+        new Date(Date.now()).toISOString(),
+      ];
+      const killed = await runJtp(["reconcile", ...range, "--no-wait"], lab.env, {
+        killWhen: (out) => /\[reconcile\] \d+\/\d+ buckets/.test(out),
+      });
+      expect(killed.signal, killed.stdout + killed.stderr).toBe("SIGKILL");
+      expect(killed.stdout).not.toContain("pass 1 done");
+      expect(await lab.passes()).toEqual([{ id: 1, mode: "cli", status: "running" }]); // died mid-pass
+      const accountedAfterKill = await lab.waitForAccounted(4_000, 3_000);
+      expect(accountedAfterKill).toBeLessThan(4_000);
+
+      const rerun = await runJtp(["reconcile", ...range], lab.env);
+      expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+      expect(rerun.stdout).toMatch(/pass 2 done .* drift left 0/);
+      expect(await lab.waitForAccounted(4_000)).toBe(4_000);
+      await lab.expectEachEventOnce();
+      console.log(
+        `reconcile SIGKILL: killed after ${killed.durationMs} ms with ${accountedAfterKill} accounted; rerun ${rerun.durationMs} ms; test ${Date.now() - started} ms`,
+      );
+    } finally {
+      await lab.close();
+    }
+  }, 120_000);
+
+  it("refuses to run with the event-id guard off, says why, publishes nothing", async () => {
+    const lab = await ReconcileLab.open("jtp_t_rec_guard", { AGG_DEDUP_BY_EVENT_ID: "false" });
+    try {
+      const from = Date.now() - 2 * MIN;
+      await lab.lake.write(100, (i) => from + i * 100);
+      const run = await runJtp(
+        ["reconcile", "--from", new Date(from - 5_000).toISOString(), "--to", new Date().toISOString()],
+        lab.env,
+      );
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain("AGG_DEDUP_BY_EVENT_ID");
+      expect(run.stderr).toMatch(/counted twice/);
+      expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
+      expect(await lab.passes()).toEqual([]);
+    } finally {
+      await lab.close();
+    }
+  }, 60_000);
 });
