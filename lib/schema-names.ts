@@ -26,5 +26,7 @@ export const MYSQL_TABLES = {
   deadLetters: "dead_letters",
   /** Event ids already applied (aggregator de-duplication guard, pruned after a window). */
   processedEvents: "processed_events",
+  /** One row per reconcile / replay / rebuild pass (what it checked, found, re-published, left). */
+  reconcilePasses: "reconcile_passes",
   schemaMigrations: "schema_migrations",
 } as const;

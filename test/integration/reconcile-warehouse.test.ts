@@ -143,6 +143,13 @@ describe("accounted event ids (processed_events ∪ dead_letters.event_id), writ
     expect(await accounted.createTimesOf({ bucket: B2, shard: 0 })).toEqual(new Set());
   });
 
+  it("lists the create_times of one partition that were dead-lettered and never applied", async () => {
+    const accounted = new MysqlAccountedEvents(writer);
+    expect(await accounted.deadLetteredOf({ bucket: B1, shard: 0 })).toEqual(new Set([ct(4)]));
+    expect(await accounted.deadLetteredOf({ bucket: B2, shard: 2 })).toEqual(new Set([ct(9)]));
+    expect(await accounted.deadLetteredOf({ bucket: B1, shard: 1 })).toEqual(new Set());
+  });
+
   it("uses the ids' index ranges, not a scan", async () => {
     const [plan] = await admin.query(
       `EXPLAIN SELECT event_id FROM ${processedEvents} WHERE event_id >= ? AND event_id < ?`,

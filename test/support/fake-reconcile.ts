@@ -79,6 +79,15 @@ export class FakeAccounted implements AccountedEvents {
     return out;
   }
 
+  async deadLetteredOf(p: PartitionKey): Promise<Set<string>> {
+    const prefix = `${partitionKeyString(p)}/`;
+    return new Set(
+      [...this.deadLettered]
+        .filter((id) => id.startsWith(prefix) && !this.applied.has(id))
+        .map((id) => id.slice(prefix.length)),
+    );
+  }
+
   async createTimesOf(p: PartitionKey): Promise<Set<string>> {
     const prefix = `${partitionKeyString(p)}/`;
     return new Set(

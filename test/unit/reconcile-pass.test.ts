@@ -133,7 +133,7 @@ describe("reconcile pass", () => {
     const w = world();
     w.lake.add({ bucket: B0, shard: 0 }, 2, { job_id: null });
     const r = await reconcilePass(settings, w.deps, req(1));
-    expect(r).toMatchObject({ missingFound: 2, republished: 2, driftLeft: 0 });
+    expect(r).toMatchObject({ missingFound: 2, republished: 2, deadLettered: 2, driftLeft: 0 });
     expect(w.accounted.deadLettered.size).toBe(2);
     expect((await reconcilePass(settings, w.deps, req(1))).missingFound).toBe(0);
   });

@@ -94,6 +94,23 @@ export class MysqlAccountedEvents implements AccountedEvents {
     }
   }
 
+  async deadLetteredOf(p: PartitionKey): Promise<Set<string>> {
+    checkBucket(p.bucket, "bucket");
+    const prefix = `${partitionKeyString(p)}/`;
+    const upper = `${partitionKeyString(p)}0`;
+    try {
+      const [rows] = await this.pool.query(
+        `SELECT DISTINCT d.event_id FROM ${deadLetters} d
+          WHERE d.event_id >= ? AND d.event_id < ?
+            AND NOT EXISTS (SELECT 1 FROM ${processedEvents} q WHERE q.event_id = d.event_id)`,
+        [prefix, upper],
+      );
+      return new Set((rows as Array<{ event_id: string }>).map((r) => r.event_id.slice(prefix.length)));
+    } catch (err) {
+      throw toPipelineError(err, `reading the dead-lettered event ids of partition ${partitionKeyString(p)}`);
+    }
+  }
+
   private async countChunk(fromBucketMs: number, toBucketMs: number): Promise<Array<[string, number]>> {
     const lo = `${fromBucketMs}/`;
     const hi = `${toBucketMs}/`;

@@ -1,5 +1,6 @@
 import type { Pool, ResultSetHeader } from "mysql2/promise";
 import { WarehouseError } from "../../errors.js";
+import { MYSQL_TABLES } from "../../schema-names.js";
 import type {
   ReconcileMode,
   ReconcilePassCounts,
@@ -9,8 +10,8 @@ import type {
 } from "../../use-cases/reconcile/reconcile-ports.js";
 import { toPipelineError } from "./mysql-errors.js";
 
-/** Table of V006__reconcile_passes.sql (to move into MYSQL_TABLES in lib/schema-names.ts). */
-export const RECONCILE_PASSES_TABLE = "reconcile_passes";
+/** Table of V006__reconcile_passes.sql. */
+export const RECONCILE_PASSES_TABLE = MYSQL_TABLES.reconcilePasses;
 const T = RECONCILE_PASSES_TABLE;
 
 const ERROR_MAX = 2_048;

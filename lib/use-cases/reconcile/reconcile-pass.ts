@@ -78,6 +78,11 @@ interface PartitionCheck {
   readonly lakeRows: number;
 }
 
+interface RepairedPartition extends PartitionCheck {
+  /** create_times re-published by this pass. */
+  readonly republished: readonly string[];
+}
+
 /**
  * One reconcile pass: for each (bucket, shard) partition, compare the lake with what the warehouse
  * accounted for (applied or dead-lettered event ids): counts first (one lake COUNT per partition, one
@@ -111,7 +116,7 @@ export async function reconcilePass(
     driftLeft: 0,
   };
   const done: number[] = [];
-  const repaired: PartitionCheck[] = [];
+  const repaired: RepairedPartition[] = [];
   const drift = new Map<string, number>();
   let status: PassReport["status"] = "done";
   let error: string | undefined;
@@ -134,10 +139,12 @@ export async function reconcilePass(
           drift.set(partitionKeyString(c.p), missing.length);
           continue;
         }
+        const republished: string[] = [];
         for (let i = 0; i < missing.length; i += 500) {
           const rows = await deps.lake.rowsByIds(c.p, missing.slice(i, i + 500));
           const nowMs = clock();
           for (const row of rows) {
+            republished.push(row.create_time);
             await outbox.add(
               changeMessage(row, {
                 keyspace: settings.keyspace,
@@ -148,7 +155,7 @@ export async function reconcilePass(
             );
           }
         }
-        repaired.push({ p: c.p, lakeRows: c.lakeRows });
+        repaired.push({ p: c.p, lakeRows: c.lakeRows, republished });
       }
       await outbox.flush();
       counts.republished = outbox.published;
@@ -163,6 +170,7 @@ export async function reconcilePass(
     } else if (!req.dryRun) {
       for (const [key, missing] of await stillMissing(settings, deps, repaired)) drift.set(key, missing);
     }
+    counts.deadLettered = await deadLetteredAmong(deps, repaired);
   } catch (err) {
     status = "failed";
     error =
@@ -256,6 +264,16 @@ async function stillMissing(
     }
   }
   return out;
+}
+
+/** How many re-published rows ended up dead-lettered (poison in the lake). */
+async function deadLetteredAmong(deps: ReconcileDeps, parts: readonly RepairedPartition[]): Promise<number> {
+  let n = 0;
+  for (const r of parts) {
+    const dead = await deps.accounted.deadLetteredOf(r.p);
+    for (const u of r.republished) if (dead.has(u)) n++;
+  }
+  return n;
 }
 
 /** Waits (bounded) until the aggregator accounted for every re-published row; returns what is still missing. */

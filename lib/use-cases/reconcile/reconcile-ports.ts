@@ -42,6 +42,8 @@ export interface AccountedEvents {
   countByPartition(fromBucketMs: number, toBucketMs: number): Promise<Map<string, number>>;
   /** The create_time part of every accounted event id of one partition. */
   createTimesOf(p: PartitionKey): Promise<Set<string>>;
+  /** The create_time part of the event ids of one partition that were dead-lettered and never applied. */
+  deadLetteredOf(p: PartitionKey): Promise<Set<string>>;
 }
 
 /**
