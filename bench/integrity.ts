@@ -23,7 +23,7 @@ interface Args {
   dbDown?: number;
   kills?: number;
   fuzzed?: number;
-  seed: number;
+  seed?: number;
 }
 
 const args = scriptProgram(
@@ -40,12 +40,7 @@ const args = scriptProgram(
   .option("--db-down <seconds>", "how long MariaDB stays down (default 30; --ci 10)", positiveInt)
   .option("--kills <n>", "kill -9s over poller, bridge and aggregator (default 12; --ci 6)", nonNegativeInt)
   .option("--fuzzed <n>", "fuzzed poison records (default 60; --ci 24)", nonNegativeInt)
-  .option(
-    "--seed <n>",
-    "seed of the kill moments (default: from the clock)",
-    nonNegativeInt,
-    Date.now() % 2_147_483_647,
-  )
+  .option("--seed <n>", "seed of the kill moments (default: from the clock)", nonNegativeInt)
   .parse()
   .opts<Args>();
 const say = (s: string) => console.log(`[integrity] ${s}`);
@@ -74,7 +69,7 @@ async function main(): Promise<number> {
     dbDownSeconds: args.dbDown ?? (ci ? 10 : 30),
     lookBackMs,
     quiescenceTimeoutSeconds: 180,
-    seed: args.seed,
+    seed: args.seed ?? Date.now() % 2_147_483_647,
     kills: args.kills ?? (ci ? 6 : 12),
     fuzzedRecords: args.fuzzed ?? (ci ? 24 : 60),
     everyLakeRowCounted: false,
