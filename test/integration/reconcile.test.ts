@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
 import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
+import { runScheduledPass } from "../../lib/use-cases/reconcile/run-scheduled-pass.js";
 import { readAllChangeEvents } from "./support/isolated-lake.js";
 import { ReconcileLab, runJtp } from "./support/reconcile-harness.js";
 
@@ -218,4 +219,56 @@ describe("reconciler: the warehouse converges to the lake", () => {
       await lab.close();
     }
   }, 60_000);
+
+  it("scheduled passes check partitions on the back-off schedule: only due buckets, carrying on after the last covered check", async () => {
+    const started = Date.now();
+    const lab = await ReconcileLab.open("jtp_t_rec_sched");
+    try {
+      await lab.startAggregator();
+      const now = Date.now();
+      await lab.lake.write(50, (i) => now - 5 * MIN - i * 20);
+      await lab.lake.write(50, (i) => now - 2 * HOUR - i * 20);
+      const fresh = await lab.lake.write(20, (i) => now + i); // its bucket's first check (+10 s) is not due yet
+      const rt = lab.reconciler("scheduled");
+      const budget = { remainingMs: () => 600_000, safetyMarginMs: 1_000 };
+
+      // A dry run compares and publishes nothing.
+      const dry = await reconcilePass(rt.settings, rt.deps, {
+        mode: "cli",
+        buckets: lab.cliBuckets(rt, now - 3 * HOUR + MIN, now),
+        fromMs: now - 3 * HOUR + MIN,
+        toMs: now,
+        dryRun: true,
+      });
+      expect(dry).toMatchObject({ status: "done", missingFound: 100, republished: 0 });
+      expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
+
+      // First scheduled invocation: the whole horizon (3 h) once, every bucket whose check fell due.
+      const first = await runScheduledPass(rt.settings, rt.deps, budget);
+      expect(first).toMatchObject({ status: "done", missingFound: 100, republished: 100, driftLeft: 0 });
+      expect(first.partitionsChecked).toBeGreaterThan(((2 * 3_600) / 5) * 3);
+      const coveredUntil = await rt.deps.passLog.lastCoveredUntil();
+      expect(coveredUntil).toBeGreaterThanOrEqual(now);
+
+      // Once the fresh rows' bucket is due (closed + 10 s), the next invocation checks only the
+      // buckets that fell due since the last one, and repairs them.
+      const due = Math.max(...fresh.map((r) => r.bucket)) + lab.bucketMs + 10_000;
+      await sleep(Math.max(0, due - Date.now() + 200));
+      const second = await runScheduledPass(rt.settings, rt.deps, budget);
+      expect(second).toMatchObject({ status: "done", missingFound: 20, republished: 20, driftLeft: 0 });
+      expect(second.partitionsChecked).toBeGreaterThan(0);
+      expect(second.partitionsChecked).toBeLessThan(200);
+      expect(await lab.passes()).toEqual([
+        { id: 1, mode: "cli", status: "done" },
+        { id: 2, mode: "scheduled", status: "done" },
+        { id: 3, mode: "scheduled", status: "done" },
+      ]);
+      await lab.expectEachEventOnce();
+      console.log(
+        `scheduled passes: first ${first.partitionsChecked} partitions in ${first.durationMs} ms, next ${second.partitionsChecked} partitions in ${second.durationMs} ms; test ${Date.now() - started} ms`,
+      );
+    } finally {
+      await lab.close();
+    }
+  }, 120_000);
 });
