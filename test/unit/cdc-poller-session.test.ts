@@ -131,12 +131,15 @@ describe("CdcPollerSession: late rows and sweep tiers", () => {
     expect(h.countsOf([late, beyond])).toEqual([1, 0]);
   });
 
-  it("publishes once every row that lands at most age − every behind the cursor (property)", async () => {
+  // The guarantee of a tier: a row whose create_time is at most age − every older than (now − settle)
+  // when it becomes visible is swept before it falls out of the tier, whatever the tiers' phase, and
+  // even while a backlog drains (the cursor never passes now − settle).
+  it("publishes once every row landing at most age − every late (property)", async () => {
     const tiers = parseSweepSchedule("1000:0,4000:2000");
     const interval = 100;
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 2_000 }), // how far behind the cursor the row lands (4000 − 2000 = 2000)
+        fc.integer({ min: 1, max: 2_000 }), // how late the row lands (4000 − 2000 = 2000)
         fc.integer({ min: 0, max: 25 }), // polls before it lands (the tiers' phase)
         fc.integer({ min: 0, max: interval - 1 }), // when it lands between two polls
         async (lateness, warmup, phase) => {
@@ -144,8 +147,7 @@ describe("CdcPollerSession: late rows and sweep tiers", () => {
           await h.poll();
           await h.pollFor(warmup * interval, interval);
           h.clock.now += phase;
-          const cursor = h.stats.at(-1)?.positions[0] ?? Number.NaN;
-          const row = h.lake.insert(0, cursor - lateness);
+          const row = h.lake.insert(0, h.clock.now - SETTLE - lateness);
           await h.pollFor(2_000 + 2 * interval, interval);
           expect(h.countsOf([row])).toEqual([1]);
         },
@@ -411,5 +413,80 @@ describe("CdcPollerSession: idle checkpoints", () => {
     h.lake.insert(0, T0 + 21_000);
     await h.pollFor(10_000, 1_000);
     expect(written()).toEqual([0, 5_000, 10_000, 15_000, 20_000, 22_000, 27_000]);
+  });
+});
+
+describe("CdcPollerSession: exactly once under random faults (property)", () => {
+  type Fault = "none" | "before-send" | "before-commit" | "after-commit" | "lake" | "switch";
+  const step = fc.record({
+    advanceMs: fc.integer({ min: 0, max: 400 }),
+    shard: fc.constantFrom(0, 1),
+    onTime: fc.integer({ min: 0, max: 6 }),
+    sameMs: fc.constantFrom(0, 0, 0, 45),
+    lateBy: fc.option(fc.integer({ min: 1, max: 2_000 }), { freq: 3 }),
+    fault: fc.constantFrom<Fault>(
+      "none",
+      "none",
+      "none",
+      "none",
+      "before-send",
+      "before-commit",
+      "after-commit",
+      "lake",
+      "switch",
+    ),
+  });
+
+  it("never publishes a row twice, and publishes every row on time or inside the sweep guarantee", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
+        // Second buckets: reads and sweeps cross bucket boundaries all the time.
+        const h = pollerHarness({
+          shards: [0, 1],
+          maxBatchRows: 40,
+          bucketMs: 1_000,
+          sweeps: parseSweepSchedule("1000:0,4000:2000"),
+          startFrom: T0 - SETTLE,
+        });
+        const instances = [{ session: h.session, changeLog: h.changeLog }, h.instance()];
+        let active = 0;
+        const mustPublish: TrackingRow[] = [];
+        const poll = async () => {
+          const current = instances[active];
+          if (!current) throw new Error("no instance");
+          try {
+            return await current.session.pollOnce();
+          } catch (err) {
+            if (!(err instanceof TransientError || err instanceof ProducerFencedError)) throw err;
+            return undefined;
+          }
+        };
+        for (const s of steps) {
+          h.clock.now += s.advanceMs;
+          for (let i = 0; i < s.onTime; i++) mustPublish.push(h.lake.insert(s.shard, h.clock.now - i));
+          mustPublish.push(...h.lake.insertMany(s.shard, h.clock.now, s.sameMs));
+          // Late by at most age − every of the 4 s tier (behind the cursor, unless a backlog holds it back).
+          if (s.lateBy !== null) mustPublish.push(h.lake.insert(s.shard, h.clock.now - SETTLE - s.lateBy));
+          const current = instances[active];
+          if (s.fault === "lake") h.lake.failNextRead = () => new TransientError("lake timeout");
+          else if (s.fault === "switch") {
+            active = 1 - active;
+            await instances[active]?.session.ensureReady();
+          } else if (s.fault !== "none") current?.changeLog.failNextPublish(s.fault);
+          await poll();
+        }
+        // Let the faults still armed fire, the backlog drain and the sweeps pass.
+        let clean = 0;
+        for (let i = 0; i < 200 && clean < 30; i++) {
+          h.clock.now += 100;
+          const s = await poll();
+          clean = s && !s.backlog ? clean + 1 : 0;
+        }
+        expect(h.kafka.duplicates()).toEqual([]);
+        const counts = h.countsOf(mustPublish);
+        expect(mustPublish.filter((_, i) => counts[i] !== 1)).toEqual([]);
+      }),
+      { numRuns: 25, seed: 4242 },
+    );
   });
 });
