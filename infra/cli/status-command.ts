@@ -3,7 +3,13 @@ import { partitionOffsets } from "../../lib/adapters/kafka/topic-range-reader.js
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { loadConfig } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
+import { formatPercentiles, formatRate, formatWindow } from "../local/status-format.js";
+import { AppliedFreshness } from "../tooling/metrics/applied-freshness.js";
+import { AppliedEvents } from "../tooling/mysql/applied-events.js";
 import { WarehouseStatus } from "../tooling/mysql/warehouse-status.js";
+
+/** The rolling windows `status` reports (the longest is read from the warehouse). */
+const WINDOWS_MS = [10_000, 60_000] as const;
 
 /** Reads the warehouse (as the read-only account) and prints the latest hours and pipeline health. */
 export async function statusCommand(hours: number): Promise<void> {
@@ -20,6 +26,9 @@ export async function statusCommand(hours: number): Promise<void> {
     if (totals.lastUpdatedAt) {
       const age = Date.now() - Date.parse(`${totals.lastUpdatedAt.replace(" ", "T")}Z`);
       console.log(`  freshness (now - latest updated_at): ${(age / 1000).toFixed(1)} s`);
+    }
+    for (const line of await rollingWindowLines(new AppliedEvents(pool), config.aggregator.dedupByEventId)) {
+      console.log(line);
     }
     console.log("\n  dates       hour  rows   clicks  spend          conv  qualified  disqualified");
     for (const h of latest) {
@@ -40,4 +49,31 @@ export async function statusCommand(hours: number): Promise<void> {
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * Applied rate and event age at apply over the last 10 s and minute, from processed_events (the
+ * aggregator records each applied event id there with the time, when AGG_DEDUP_BY_EVENT_ID is on).
+ */
+async function rollingWindowLines(applied: AppliedEvents, perEvent: boolean): Promise<string[]> {
+  if (!perEvent)
+    return [
+      "  rolling windows: not available (AGG_DEDUP_BY_EVENT_ID=false: no applied event ids are recorded)",
+    ];
+  const longest = Math.max(...WINDOWS_MS);
+  const page = await applied.since(Date.now() - longest - 1_000);
+  const figures = new AppliedFreshness({
+    from: "created",
+    windowsMs: WINDOWS_MS,
+    startedAtMs: page.nowMs - longest,
+  });
+  figures.recordApplied(page.events, page.nowMs);
+  const snap = figures.snapshot(page.nowMs);
+  return [
+    `  applied, rolling (age = applied - event create_time, warehouse clock)${page.truncated ? `; more events than read, figures cover the first ${page.events.length}` : ""}:`,
+    ...snap.windows.map(
+      (w) =>
+        `    last ${formatWindow(w.applied.windowMs).padEnd(6)} ${formatRate(w.applied.perSecond).padStart(8)} applied, age ${formatPercentiles(w.applied)}`,
+    ),
+  ];
 }

@@ -35,6 +35,14 @@ const MAX_QUEUED_PER_PARTITION = 20_000;
 /** An invocation running longer than this is logged (once) while it runs. */
 const SLOW_INVOCATION_MS = 30_000;
 
+/** The bridge is stopping: a batch still failing is left for the next start (offsets not committed). */
+class BridgeStoppingError extends Error {
+  constructor(cause: unknown) {
+    super("bridge stopping", { cause });
+    this.name = "BridgeStoppingError";
+  }
+}
+
 interface PartitionLane {
   readonly partition: number;
   queue: KafkaMessage[];
@@ -63,7 +71,14 @@ export class KafkaEsmBridge {
   private readonly lanes = new Map<number, PartitionLane>();
   private generation = 0;
   private stopping = false;
+  private readonly stopped = new AbortController();
   private ticker: NodeJS.Timeout | undefined;
+  private startedAtMs = 0;
+  private resolveJoined: ((ms: number) => void) | undefined;
+  /** Resolves with the ms from start() to the first consumer-group join (partitions assigned). */
+  readonly joined: Promise<number> = new Promise((resolve) => {
+    this.resolveJoined = resolve;
+  });
 
   constructor(
     private readonly kafka: Kafka,
@@ -85,17 +100,22 @@ export class KafkaEsmBridge {
 
   async start(): Promise<void> {
     const s = this.settings;
+    this.startedAtMs = Date.now();
     const consumer = this.kafka.consumer({
       groupId: s.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 8 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A member that vanished without leaving (a killed run) holds the next join back until its
+      // session expires: keep that short (the broker's minimum is 6 s), heartbeats well inside it.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
     });
     this.consumer = consumer;
     // A rebalance resets fetch positions to the committed offsets: drop what is queued.
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.resolveJoined?.(Date.now() - this.startedAtMs);
+      this.resolveJoined = undefined;
       this.generation++;
       for (const lane of this.lanes.values()) {
         lane.queue = [];
@@ -157,6 +177,13 @@ export class KafkaEsmBridge {
     lane.running = true;
     this.deliver(lane)
       .catch((err: unknown) => {
+        if (err instanceof BridgeStoppingError) {
+          this.log.info("bridge stopped while a batch was failing; it is redelivered on the next start", {
+            partition: lane.partition,
+            error: (err.cause as Error | undefined)?.message,
+          });
+          return;
+        }
         this.log.error("delivery stopped for a partition", {
           partition: lane.partition,
           error: (err as Error).message,
@@ -218,7 +245,8 @@ export class KafkaEsmBridge {
       } catch (err) {
         clearTimeout(slow);
         this.stats.failures++;
-        if ((s.maxRetries >= 0 && attempt >= s.maxRetries) || this.stopping) throw err;
+        if (this.stopping) throw new BridgeStoppingError(err);
+        if (s.maxRetries >= 0 && attempt >= s.maxRetries) throw err;
         const backoff = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
         this.log.warn("invocation failed; retrying the same batch (its partition waits until it succeeds)", {
           function: s.functionName,
@@ -228,7 +256,8 @@ export class KafkaEsmBridge {
           retryInMs: Math.round(backoff),
           error: (err as Error).message,
         });
-        await sleep(backoff);
+        await sleep(backoff, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+        if (this.stopping) throw new BridgeStoppingError(err);
       } finally {
         clearTimeout(slow);
       }
@@ -237,6 +266,7 @@ export class KafkaEsmBridge {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     if (this.ticker) clearInterval(this.ticker);
     // Let in-flight deliveries finish (they commit what succeeded), bounded.
     const deadline = Date.now() + 10_000;

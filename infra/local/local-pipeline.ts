@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { Kafka } from "kafkajs";
 import type { Pool } from "mysql2/promise";
 import { type CassandraClient, createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
-import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import { kafkaClientConfig } from "../../lib/adapters/kafka/kafka-client-config.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
@@ -13,16 +14,22 @@ import { TrackingWriter } from "../tooling/cassandra/tracking-writer.js";
 import { companyOf } from "../tooling/generator/run-generator.js";
 import { buildCatalogue, type Catalogue } from "../tooling/generator/tracking-event-factory.js";
 import { WeightedLatency } from "../tooling/metrics/count-watermark-freshness.js";
+import { AppliedEvents } from "../tooling/mysql/applied-events.js";
 import { seedDimensions } from "../tooling/mysql/dimension-seeder.js";
 import { WarehouseStatus } from "../tooling/mysql/warehouse-status.js";
 import { KafkaEsmBridge } from "./kafka-esm-bridge.js";
-import { lambdaInvoker } from "./lambda-invoker.js";
+import { filteringLogCreator } from "./kafka-log-filter.js";
+import { warmKafkaCoordinators } from "./kafka-warmup.js";
+import { type Invoker, lambdaInvoker } from "./lambda-invoker.js";
 import { LocalScheduler } from "./local-scheduler.js";
 import {
   OFFLINE_LAMBDA_ENDPOINT,
   offlineFunctionName,
   startServerlessOffline,
 } from "./serverless-offline-process.js";
+
+/** Start does not wait longer than this for the bridge's first group join (it says so and goes on). */
+const BRIDGE_JOIN_NOTICE_MS = 30_000;
 
 export interface LocalPipelineOptions {
   /** Records per aggregator invocation (AWS default 100, max 10,000). */
@@ -52,6 +59,8 @@ export class LocalPipeline {
   scheduler: LocalScheduler | undefined;
   bridge: KafkaEsmBridge | undefined;
   warehouse: WarehouseStatus | undefined;
+  /** Which events the aggregator applied and when (per-event freshness). */
+  appliedEvents: AppliedEvents | undefined;
   private offline:
     | { stop: () => Promise<void>; logFile: string; child: { pid?: number | undefined } }
     | undefined;
@@ -100,11 +109,27 @@ export class LocalPipeline {
     );
     this.readerPool = createMysqlPool(c, c.mysql.reader);
     this.warehouse = new WarehouseStatus(this.readerPool);
+    this.appliedEvents = new AppliedEvents(this.readerPool);
 
-    const offline = await startServerlessOffline(c.stateDir, env);
-    this.offline = offline;
-    this.say(`serverless offline: functions on ${OFFLINE_LAMBDA_ENDPOINT} (log ${offline.logFile})`);
-    const invoker = lambdaInvoker(OFFLINE_LAMBDA_ENDPOINT);
+    // serverless-offline takes seconds to start: meanwhile the broker loads its coordinators and the
+    // bridge joins its consumer group, so neither delays the first events (docs/local-run.md).
+    const offlineStarting = startServerlessOffline(c.stateDir, env, { whenPortTaken: "free-port" }).then(
+      (offline) => {
+        this.offline = offline;
+        return offline;
+      },
+    );
+    offlineStarting.catch(() => undefined); // awaited below; the gate must not leave it unhandled
+    const lambda = offlineStarting.then((offline) => lambdaInvoker(offline.endpoint));
+    lambda.catch(() => undefined);
+    const invoker: Invoker = {
+      invoke: async (functionName, event) => (await lambda).invoke(functionName, event),
+    };
+    const bridgeReady = this.startBridge(invoker).catch((err: unknown) => err as Error);
+    const offline = await offlineStarting;
+    this.say(
+      `serverless offline: functions on ${offline.endpoint}${offline.movedFromDefaultPort ? ` (${OFFLINE_LAMBDA_ENDPOINT} is taken by another process)` : ""} (log ${offline.logFile})`,
+    );
     const pollerProcesses = this.options.pollerProcesses ?? 0;
     if (pollerProcesses === 0) {
       this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log);
@@ -120,13 +145,29 @@ export class LocalPipeline {
       );
       this.say(`poller processes: ${groups.map((g) => `shards ${g.join(",")}`).join(" / ")}`);
     }
+    const bridgeError = await bridgeReady;
+    if (bridgeError) throw bridgeError;
+  }
+
+  /** Warms the broker's coordinators, then starts the event source mapping bridge and waits for its group join. */
+  private async startBridge(invoker: Invoker): Promise<undefined> {
+    const c = this.config;
+    const kafka = new Kafka({
+      ...kafkaClientConfig(c.kafka, "-esm-bridge"),
+      logCreator: filteringLogCreator(this.log),
+    });
+    const groupId = `jtp-esm-aggregator-${c.cassandra.keyspace}`;
+    const warm = await warmKafkaCoordinators(kafka, groupId, `jtp-local-warmup.${c.cassandra.keyspace}`);
+    this.say(
+      `kafka: group coordinator ready in ${warm.groupCoordinatorMs} ms, transaction coordinator in ${warm.transactionCoordinatorMs} ms`,
+    );
     this.bridge = new KafkaEsmBridge(
-      createKafka(c, "-esm-bridge"),
+      kafka,
       invoker,
       {
         topic: trackingTopic(c.cassandra.keyspace),
         functionName: offlineFunctionName("aggregator"),
-        groupId: `jtp-esm-aggregator-${c.cassandra.keyspace}`,
+        groupId,
         bootstrapServers: c.kafka.brokers,
         batchSize: this.options.batchSize,
         batchingWindowMs: this.options.batchingWindowMs,
@@ -144,9 +185,20 @@ export class LocalPipeline {
       },
     );
     await this.bridge.start();
+    let timer: NodeJS.Timeout | undefined;
+    const joinedMs = await Promise.race([
+      this.bridge.joined,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), BRIDGE_JOIN_NOTICE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     this.say(
-      `event source mapping bridge: batch size ${this.options.batchSize}, batching window ${this.options.batchingWindowMs} ms`,
+      joinedMs === undefined
+        ? `event source mapping bridge: not in its consumer group after ${BRIDGE_JOIN_NOTICE_MS / 1000} s (kafkajs keeps trying; nothing reaches the warehouse until it joins)`
+        : `event source mapping bridge: joined its consumer group in ${joinedMs} ms; batch size ${this.options.batchSize}, batching window ${this.options.batchingWindowMs} ms`,
     );
+    return undefined;
   }
 
   /** Pids of the separate poller processes (none when the schedule invokes the poller function). */
