@@ -68,6 +68,19 @@ describe("CdcPollerSession: reading and publishing", () => {
     expect(await h.session.ensureReady()).toBe("warm");
   });
 
+  it("reports the lags of what it published: oldest event time, oldest and newest create_time", async () => {
+    const h = pollerHarness();
+    h.lake.insert(0, T0 - 4_000, { ts: T0 - 9_000 });
+    h.lake.insert(0, T0 - 1_000, { ts: null });
+    expect(await h.poll()).toMatchObject({ eventLagMs: 9_000, ingestLagMs: 4_000, newestIngestLagMs: 1_000 });
+    expect(await h.poll(100)).toMatchObject({
+      published: 0,
+      eventLagMs: undefined,
+      ingestLagMs: undefined,
+      newestIngestLagMs: undefined,
+    });
+  });
+
   it("leaves rows younger than the settle delay for a later poll", async () => {
     const h = pollerHarness({ settleMs: SETTLE });
     const settled = h.lake.insert(0, T0 - SETTLE);
