@@ -242,6 +242,43 @@ describe("reconcile pass log (writer account; Grafana reads it)", () => {
     expect((await readLastReconcilePass(writer, "scheduled"))?.id).toBe(newest);
   });
 
+  it("marks a pass of the same mode left running long ago (its process was killed) as failed when the next one starts", async () => {
+    const log = new MysqlReconcilePassLog(writer);
+    const now = Date.now();
+    const stale = await log.start({
+      mode: "scheduled",
+      fromMs: 1,
+      toMs: 2,
+      dryRun: false,
+      startedAtMs: now - 3_600_000,
+    });
+    const recent = await log.start({
+      mode: "scheduled",
+      fromMs: 1,
+      toMs: 2,
+      dryRun: false,
+      startedAtMs: now - 60_000,
+    });
+    const cli = await log.start({
+      mode: "cli",
+      fromMs: 1,
+      toMs: 2,
+      dryRun: false,
+      startedAtMs: now - 3_600_000,
+    });
+    await log.start({ mode: "scheduled", fromMs: 1, toMs: 2, dryRun: false, startedAtMs: now });
+    const [rows] = await writer.query(
+      `SELECT id, status, error FROM ${RECONCILE_PASSES_TABLE} WHERE id IN (?)`,
+      [[stale, recent, cli]],
+    );
+    const byId = new Map(
+      (rows as Array<{ id: number; status: string; error: string | null }>).map((r) => [Number(r.id), r]),
+    );
+    expect(byId.get(stale)).toMatchObject({ status: "failed", error: expect.stringMatching(/abandoned/) });
+    expect(byId.get(recent)?.status).toBe("running");
+    expect(byId.get(cli)?.status).toBe("running");
+  });
+
   it("refuses to finish a pass it does not have", async () => {
     const log = new MysqlReconcilePassLog(writer);
     await expect(

@@ -25,11 +25,27 @@ const TIMESTAMP_MAX_MS = 2_147_483_647_000;
  * written with FROM_UNIXTIME (exact when the server's session time zone has no DST, e.g. UTC, the
  * RDS default; read back with UNIX_TIMESTAMP, which is exact whatever the zone).
  */
+/**
+ * A pass still `running` this long after it started was abandoned (its process was killed): the
+ * next pass of the same mode marks it `failed`. A scheduled pass lives at most one function timeout.
+ */
+const ABANDONED_AFTER_S: Readonly<Record<ReconcileMode, number>> = {
+  scheduled: 15 * 60,
+  cli: 6 * 3600,
+  replay: 6 * 3600,
+  rebuild: 6 * 3600,
+};
+
 export class MysqlReconcilePassLog implements ReconcilePassLog {
   constructor(private readonly pool: Pool) {}
 
   async start(pass: ReconcilePassStart): Promise<number> {
     try {
+      await this.pool.query(
+        `UPDATE ${T} SET status = 'failed', error = 'abandoned: the process ended without finishing the pass'
+          WHERE mode = ? AND status = 'running' AND started_at < FROM_UNIXTIME(?)`,
+        [pass.mode, timestampSeconds(pass.startedAtMs - ABANDONED_AFTER_S[pass.mode] * 1000)],
+      );
       const [res] = await this.pool.query<ResultSetHeader>(
         `INSERT INTO ${T} (mode, dry_run, from_ms, to_ms, started_at, status) VALUES (?, ?, ?, ?, FROM_UNIXTIME(?), 'running')`,
         [pass.mode, pass.dryRun ? 1 : 0, pass.fromMs, pass.toMs, timestampSeconds(pass.startedAtMs)],

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
+import { ReconcileLab } from "./support/reconcile-harness.js";
+
+/** A poison row found missing and re-published comes back dead-lettered, and the pass counts it so. */
+describe("reconciler: re-published poison is counted as dead-lettered", () => {
+  it("records dead_lettered = 1 for a pass that re-published one poison row", async () => {
+    const lab = await ReconcileLab.open("jtp_t_rec_dl");
+    try {
+      await lab.startAggregator();
+      const at = Date.now() - 60_000;
+      await lab.lake.write(5, (i) => at + i);
+      await lab.lake.writePoison(at + 10);
+      const rt = lab.reconciler();
+      const fromMs = at - 10_000;
+      const toMs = Date.now();
+      const buckets = lab.cliBuckets(rt, fromMs, toMs);
+      const report = await reconcilePass(rt.settings, rt.deps, {
+        mode: "cli",
+        buckets,
+        fromMs,
+        toMs,
+        dryRun: false,
+      });
+      await lab.expectEachEventOnce();
+      expect(report).toMatchObject({ missingFound: 6, republished: 6, deadLettered: 1, driftLeft: 0 });
+      expect(await lab.pass(report.passId)).toMatchObject({ dead_lettered: 1, drift_left: 0 });
+    } finally {
+      await lab.close();
+    }
+  }, 60_000);
+});
