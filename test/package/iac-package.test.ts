@@ -219,9 +219,13 @@ describe("serverless package (every stage, offline) and cfn-lint", () => {
     const byAction = (action: string) =>
       iamStatements(tpl("prod")).filter((s) => asList(s.Action).map(String).includes(action));
     const resourcesOf = (action: string) => JSON.stringify(byAction(action).map((s) => s.Resource));
-    expect(byAction("kafka-cluster:Connect")).toHaveLength(2);
+    // Poller, aggregator (its trigger) and reconciler.
+    expect(byAction("kafka-cluster:Connect")).toHaveLength(3);
     expect(resourcesOf("kafka-cluster:Connect")).toBe(
-      JSON.stringify([{ Ref: "MskClusterArn" }, { Ref: "MskClusterArn" }]),
+      JSON.stringify([{ Ref: "MskClusterArn" }, { Ref: "MskClusterArn" }, { Ref: "MskClusterArn" }]),
+    );
+    expect(resourcesOf("kafka-cluster:AlterTransactionalId")).toContain(
+      `:transactional-id/${SUB_CLUSTER}/jtp-reconciler.tracking_lake.scheduled`,
     );
     expect(resourcesOf("kafka-cluster:WriteData")).toContain(
       `:topic/${SUB_CLUSTER}/cassandra_cdc.tracking_lake.tracking`,
@@ -233,13 +237,16 @@ describe("serverless package (every stage, offline) and cfn-lint", () => {
     expect(resourcesOf("kafka-cluster:AlterGroup")).toContain(`:group/${SUB_CLUSTER}/jtp-aggregator-prod`);
     expect(resourcesOf("kafka:DescribeClusterV2")).toBe(JSON.stringify([{ Ref: "MskClusterArn" }]));
     expect(resourcesOf("kafka-cluster:WriteDataIdempotently")).toBe(
-      JSON.stringify([{ Ref: "MskClusterArn" }]),
+      JSON.stringify([{ Ref: "MskClusterArn" }, { Ref: "MskClusterArn" }]),
     );
     expect(resourcesOf("secretsmanager:GetSecretValue")).toBe(
       JSON.stringify([
         { Ref: "CassandraSecretArn" },
         { Ref: "KafkaSecretArn" },
         { Ref: "KafkaAuthSecretArn" },
+        { Ref: "MysqlWriterSecretArn" },
+        { Ref: "CassandraSecretArn" },
+        { Ref: "KafkaSecretArn" },
         { Ref: "MysqlWriterSecretArn" },
       ]),
     );
