@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { type Checkpoint, checkpointKey, encodeCheckpoint } from "../../core/cdc/checkpoint.js";
+import {
+  type Checkpoint,
+  checkpointKey,
+  encodeCheckpoint,
+  type ShardPosition,
+} from "../../core/cdc/checkpoint.js";
 import { dueTier, lookBackMs } from "../../core/cdc/sweep-schedule.js";
 import { changeMessage, type OutgoingMessage } from "../../core/change-message.js";
 import type { Log } from "../ports/log.js";
@@ -32,7 +37,7 @@ export interface PollStats {
   readonly positions: Readonly<Record<number, number>>;
 }
 
-const NO_SWEEP: SweepRead = { rows: [], rowsRead: 0 };
+const NO_SWEEP: SweepRead = { rows: [] };
 
 /**
  * One poller's state for the shards it owns, kept across warm invocations.
@@ -49,6 +54,8 @@ export class CdcPollerSession {
   private sessionId = "";
   private seq = 0;
   private lastCheckpointAt = Number.NEGATIVE_INFINITY;
+  /** When this session first loaded its state: where CDC_START_FROM=now starts, however often it rebuilds before its first commit. */
+  private firstLoadAt: number | undefined;
   private readonly reader: ShardReader;
   private readonly prefetcher = new Prefetcher();
   private readonly lookBackMs: number;
@@ -91,7 +98,8 @@ export class CdcPollerSession {
     // Re-initialise the transactional id first: fences any older instance and aborts its open transaction.
     await this.changeLog.disconnect();
     await this.changeLog.connect();
-    const loaded = await loadShardStates(this.settings, this.changeLog, this.lookBackMs, this.clock());
+    this.firstLoadAt ??= this.clock();
+    const loaded = await loadShardStates(this.settings, this.changeLog, this.lookBackMs, this.firstLoadAt);
     this.states = loaded.states;
     this.sessionId = randomUUID();
     this.seq = 0;
@@ -113,7 +121,7 @@ export class CdcPollerSession {
     const started = this.clock();
     const upper = started - s.settleMs;
     // Shards are read concurrently, each with its share of the batch budget.
-    const share = Math.max(1, Math.ceil(s.maxBatchRows / states.size));
+    const share = Math.max(1, Math.floor(s.maxBatchRows / states.size));
     const prefetched = await this.prefetcher.take(states);
     const reads = await Promise.all(
       [...states.values()].map(async (st) => {
@@ -123,7 +131,8 @@ export class CdcPollerSession {
           tier >= 0 ? this.reader.sweep(st, s.sweeps[tier]?.ageMs ?? 0, share) : NO_SWEEP,
           ahead ? withoutPublished(ahead, st) : this.reader.fastRead(st, st.position, upper, share),
         ]);
-        return { st, tier, late, fast };
+        // Late rows and new rows share the shard's budget: the fast read gives way (the rest is read next poll).
+        return { st, tier, late, fast: capped(fast, st.position, share - late.rows.length) };
       }),
     );
     const backlog = reads.some((r) => r.fast.cut);
@@ -152,7 +161,7 @@ export class CdcPollerSession {
 
     const lags = lagStats(published, started);
     return {
-      rowsRead: reads.reduce((n, r) => n + r.fast.rowsRead + r.late.rowsRead, 0),
+      rowsRead: this.reader.takeRowsRead(),
       lateRows: reads.reduce((n, r) => n + r.late.rows.length, 0),
       published: published.length,
       checkpointWritten,
@@ -201,6 +210,17 @@ export class CdcPollerSession {
     this.forget();
     await this.changeLog.disconnect();
   }
+}
+
+/** The first `max` rows of a fast read, the cursor after the last one kept (a backlog remains when rows were dropped). */
+function capped(read: FastRead, from: ShardPosition, max: number): FastRead {
+  if (read.rows.length <= max) return read;
+  const rows = read.rows.slice(0, Math.max(0, max));
+  const last = rows.at(-1);
+  const position: ShardPosition = last
+    ? { kind: "row", uuid: last.row.create_time, ms: last.createMs }
+    : from;
+  return { ...read, rows, position, cut: true };
 }
 
 /** A prefetched read, minus rows published since it started. */
