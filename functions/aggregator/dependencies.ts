@@ -47,6 +47,8 @@ export function buildApplyBatch(w: AggregatorWiring): { applyBatch: ApplyBatch; 
       dedupWindowHours: a.dedupWindowHours,
       maxRecordBytes: a.maxRecordBytes,
       groupRecords: a.keyGroupRecords,
+      earliestEventMs: a.earliestEventMs,
+      maxEventTimeAheadMs: a.maxEventTimeAheadMs,
       retry: { maxAttempts: a.txMaxAttempts, baseMs: a.txRetryBaseMs, capMs: RETRY_CAP_MS },
     },
     ...(w.clock ? { clock: w.clock } : {}),

@@ -7,6 +7,7 @@ import type { Context } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/metrics/function-metrics.js";
 import { emitPollerMetrics } from "../../lib/adapters/metrics/poller-metrics.js";
+import { isAuthenticationFailure } from "../../lib/adapters/secrets/auth-failure.js";
 import { RebuildOnChange } from "../../lib/adapters/secrets/rebuild-on-change.js";
 import { loadConfigWithFreshSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
 import type { Config, Env } from "../../lib/config/index.js";
@@ -41,11 +42,19 @@ export function createPollerHandler(options: PollerHandlerOptions = {}): PollerH
     options.metrics ?? createFunctionMetrics(METRIC_SERVICE.poller, options.env ? { env: options.env } : {});
   const wire = options.wire ?? createPoller;
   // Kept across warm invocations: connections and the poller's state.
+  // After a refused login, the next invocation re-reads the secrets at once (a rotation just happened).
+  let forceSecretFetch = false;
   const runtimes = new RebuildOnChange<PollerRuntime>((r) => r.close());
 
   const poll = async (_event: unknown, context: Context): Promise<InvocationSummary> => {
     try {
-      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(options.env ?? process.env);
+      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(
+        options.env ?? process.env,
+        {
+          forceFetch: forceSecretFetch,
+        },
+      );
+      forceSecretFetch = false;
       const { value: runtime, rebuilt } = await runtimes.get(credentialsFingerprint, () => wire(config, log));
       if (rebuilt) log.info("credentials changed (rotated secret): Cassandra and Kafka clients rebuilt");
       const summary = await runPollerInvocation(
@@ -68,6 +77,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}): PollerH
       return summary;
     } catch (err) {
       emitInvocationError(metrics);
+      if (isAuthenticationFailure(err)) forceSecretFetch = true;
       throw err;
     }
   };

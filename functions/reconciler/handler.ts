@@ -7,6 +7,7 @@ import type { Context } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/metrics/function-metrics.js";
 import { emitReconcileMetrics } from "../../lib/adapters/metrics/reconciler-metrics.js";
+import { isAuthenticationFailure } from "../../lib/adapters/secrets/auth-failure.js";
 import { RebuildOnChange } from "../../lib/adapters/secrets/rebuild-on-change.js";
 import { loadConfigWithFreshSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
 import type { Config, Env } from "../../lib/config/index.js";
@@ -39,11 +40,19 @@ export function createReconcilerHandler(options: ReconcilerHandlerOptions = {}):
     options.metrics ??
     createFunctionMetrics(METRIC_SERVICE.reconciler, options.env ? { env: options.env } : {});
   const wire = options.wire ?? createReconciler;
+  // After a refused login, the next invocation re-reads the secrets at once (a rotation just happened).
+  let forceSecretFetch = false;
   const runtimes = new RebuildOnChange<ReconcilerRuntime>((r) => r.close());
 
   const reconcile = async (_event: unknown, context: Context): Promise<PassReport> => {
     try {
-      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(options.env ?? process.env);
+      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(
+        options.env ?? process.env,
+        {
+          forceFetch: forceSecretFetch,
+        },
+      );
+      forceSecretFetch = false;
       const { value: rt } = await runtimes.get(credentialsFingerprint, () => wire(config, log));
       const report = await runScheduledPass(rt.settings, rt.deps, {
         remainingMs: () => context.getRemainingTimeInMillis(),
@@ -57,6 +66,7 @@ export function createReconcilerHandler(options: ReconcilerHandlerOptions = {}):
       return report;
     } catch (err) {
       emitInvocationError(metrics);
+      if (isAuthenticationFailure(err)) forceSecretFetch = true;
       throw err;
     }
   };

@@ -2,8 +2,9 @@ import { eventId, type TrackingRow } from "./tracking-row.js";
 
 /**
  * Kafka change-event envelope, shaped like Debezium's JSON (with schemas disabled inside `payload`):
- * `payload.before/after/source/op/ts_ms`. A log-based connector (Debezium's Cassandra connector)
- * can replace the poller without changing the aggregator.
+ * `payload.before/after/source/op/ts_ms`. The aggregator also accepts the Debezium Cassandra
+ * connector's own events (cell-struct columns) and gives a row the same event id in both shapes, so
+ * that connector can replace the poller: the contract and examples are in docs/change-events.md.
  */
 export interface ChangeEnvelope {
   readonly schema: null;

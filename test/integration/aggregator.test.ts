@@ -303,6 +303,28 @@ describe("aggregator handler against MariaDB", () => {
     expect(await factTotals(pool, base)).toEqual(referenceTotals(good));
   });
 
+  it("the configured event-time bounds reach the Lambda's wiring (AGG_MAX_EVENT_TIME_AHEAD_MS, AGG_EARLIEST_EVENT_TIME)", async () => {
+    const base = jobBlock();
+    const topic = uniqueName("agg_bounds");
+    const now = Date.now();
+    const [ahead, early, fine] = randomRows(3, base, 1, now);
+    const rows = [
+      { ...(ahead as TrackingRow), ts: now + 60_000 }, // 1 min ahead: beyond a 30 s bound
+      { ...(early as TrackingRow), ts: Date.UTC(2019, 11, 31) }, // before a 2020 earliest time
+      { ...(fine as TrackingRow), ts: now - 1_000 },
+    ];
+    const handler = aggregatorHandler(config, pool, {
+      maxEventTimeAheadMs: 30_000,
+      earliestEventMs: Date.UTC(2020, 0, 1),
+    });
+    const s = await handler(mskEvent(recordsOf(topic, 0, 0, rows)));
+    expect(s).toMatchObject({
+      applied: 1,
+      implausible: 2,
+      deadLetteredByReason: { implausible_event_time: 2 },
+    });
+  });
+
   it("two concurrent invocations on different partitions touching the same hours give correct totals", async () => {
     const base = jobBlock();
     const topic = uniqueName("agg_concurrent");
