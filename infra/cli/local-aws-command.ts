@@ -1,8 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfig } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
+import { bridgeKafka } from "../local/bridge-kafka.js";
 import { KafkaEsmBridge } from "../local/kafka-esm-bridge.js";
 import { lambdaInvoker } from "../local/lambda-invoker.js";
 import { LocalScheduler } from "../local/local-scheduler.js";
@@ -24,7 +24,7 @@ export async function localAwsCommand(o: {
   const scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), log);
   if (o.schedule) scheduler.start();
   const bridge = new KafkaEsmBridge(
-    createKafka(config, "-esm-bridge"),
+    bridgeKafka(config, log),
     invoker,
     {
       topic: trackingTopic(config.cassandra.keyspace),

@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { Kafka } from "kafkajs";
 import type { Pool } from "mysql2/promise";
 import { type CassandraClient, createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
-import { kafkaClientConfig } from "../../lib/adapters/kafka/kafka-client-config.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
@@ -17,8 +15,8 @@ import { WeightedLatency } from "../tooling/metrics/count-watermark-freshness.js
 import { AppliedEvents } from "../tooling/mysql/applied-events.js";
 import { seedDimensions } from "../tooling/mysql/dimension-seeder.js";
 import { WarehouseStatus } from "../tooling/mysql/warehouse-status.js";
+import { bridgeKafka } from "./bridge-kafka.js";
 import { KafkaEsmBridge } from "./kafka-esm-bridge.js";
-import { filteringLogCreator } from "./kafka-log-filter.js";
 import { warmKafkaCoordinators } from "./kafka-warmup.js";
 import { type Invoker, lambdaInvoker } from "./lambda-invoker.js";
 import { LocalScheduler } from "./local-scheduler.js";
@@ -152,10 +150,7 @@ export class LocalPipeline {
   /** Warms the broker's coordinators, then starts the event source mapping bridge and waits for its group join. */
   private async startBridge(invoker: Invoker): Promise<undefined> {
     const c = this.config;
-    const kafka = new Kafka({
-      ...kafkaClientConfig(c.kafka, "-esm-bridge"),
-      logCreator: filteringLogCreator(this.log),
-    });
+    const kafka = bridgeKafka(c, this.log);
     const groupId = `jtp-esm-aggregator-${c.cassandra.keyspace}`;
     const warm = await warmKafkaCoordinators(kafka, groupId, `jtp-local-warmup.${c.cassandra.keyspace}`);
     this.say(
