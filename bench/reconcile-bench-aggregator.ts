@@ -2,6 +2,11 @@
  * The aggregator of bench/reconcile-bench.ts, in-process: the real handler (createAggregatorHandler,
  * with the bench's config: its own warehouse database) fed from the bench's change topic by the local
  * stand-in for Lambda's event source mapping (KafkaEsmBridge), with the production batch settings.
+ *
+ * Like Lambda, each handler instance ("execution environment", with its own MySQL pool) runs one
+ * invocation at a time: the bridge invokes one batch per partition concurrently, and one shared
+ * instance would let those invocations starve each other's pool (AGG_DB_POOL_SIZE = 2) — they hung
+ * here until MySQL went away. Instances are kept and reused, as warm containers are.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
@@ -40,11 +45,25 @@ export interface BenchAggregator {
 
 /** Starts the aggregator on the config's change topic and resolves once its consumer joined the group. */
 export async function startAggregator(config: Config, log: Log): Promise<BenchAggregator> {
-  const handler = createAggregatorHandler({
-    config,
-    logger: new Logger({ serviceName: "reconcile-bench-aggregator", logLevel: "WARN" }),
-  });
-  const invoker: Invoker = { invoke: (_name, event) => handler(event, context) };
+  // One EMF line per batch would bury the bench's output (read at each Metrics' construction).
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  type Handler = ReturnType<typeof createAggregatorHandler>;
+  const idle: Handler[] = [];
+  const invoker: Invoker = {
+    async invoke(_name, event) {
+      const handler =
+        idle.pop() ??
+        createAggregatorHandler({
+          config,
+          logger: new Logger({ serviceName: "reconcile-bench-aggregator", logLevel: "WARN" }),
+        });
+      try {
+        return await handler(event, context);
+      } finally {
+        idle.push(handler);
+      }
+    },
+  };
   let lastAtMs = 0;
   const bridge = new KafkaEsmBridge(
     createKafka(config, "-reconcile-bench"),

@@ -171,7 +171,7 @@ async function prepare(config: Config, pool: Pool, day: { fromMs: number; toMs: 
         firstJobId: FIRST_JOB_ID,
         jobs: JOBS,
         seed: 20261201,
-        writeConcurrency: 256,
+        writeConcurrency: 16,
       },
       (done) => {
         const now = performance.now();
