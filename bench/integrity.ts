@@ -13,6 +13,7 @@ import { faultPlan } from "../infra/integrity/fault-steps.js";
 import { integrityFailures, reportRows } from "../infra/integrity/integrity-report.js";
 import { runIntegrity } from "../infra/integrity/integrity-run.js";
 import { dropIsolatedRun, isolatedRun } from "../infra/local/isolated-run.js";
+import { lookBackMs as lookBackOf } from "../lib/core/cdc/sweep-schedule.js";
 import { runScript, startNeededServers } from "./run-script.js";
 import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";
 
@@ -47,13 +48,11 @@ const say = (s: string) => console.log(`[integrity] ${s}`);
 
 async function main(): Promise<number> {
   await startNeededServers(["cassandra", "kafka", "mariadb"]);
-  // Look-back 55 s, swept every 5 s: rows a writer retried through the Cassandra restart (stop and
-  // start, 20-40 s) are still caught; the plan's rows written 63 s late are not (no reconcile pass in
-  // the plan yet). Under a minute, so the default RECONCILE_CHECK_DELAYS (first at 1 min) stay valid.
-  const lookBackMs = 55_000;
-  const { config, env } = isolatedRun("jtp_integrity", {
-    CDC_SWEEP_SCHEDULE: `2000:500,${lookBackMs}:5000`,
-  });
+  // The poller's default sweeps: rows landing later than its look-back (writers retrying through
+  // the Cassandra restart, the plan's rows written minutes late, a batch the event source mapping
+  // gives up) are the final reconcile pass's, and every lake row must then be counted exactly once.
+  const { config, env } = isolatedRun("jtp_integrity", { RECONCILE_VERIFY_TIMEOUT: "180s" });
+  const lookBackMs = lookBackOf(config.cdc.sweeps);
   if (config.localServers.length < 3) {
     console.error(
       "integrity: the suite restarts the servers, so it needs all three local (JTP_LOCAL_SERVERS)",
@@ -72,7 +71,7 @@ async function main(): Promise<number> {
     seed: args.seed ?? Date.now() % 2_147_483_647,
     kills: args.kills ?? (ci ? 6 : 12),
     fuzzedRecords: args.fuzzed ?? (ci ? 24 : 60),
-    everyLakeRowCounted: false,
+    everyLakeRowCounted: true,
     signal: interrupted.signal,
     say,
   };

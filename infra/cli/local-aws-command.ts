@@ -39,6 +39,8 @@ export async function localAwsCommand(o: {
     log,
   );
   await bridge.start();
+  // Fault injection (integrity suite): the next batch is given up, as after exhausted retries.
+  process.on("SIGUSR2", () => bridge.giveUpNextBatch());
   log.info("local event source mapping and schedule running", {
     batchSize: o.batchSize,
     batchingWindowMs: o.batchingWindowMs,

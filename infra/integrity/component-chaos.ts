@@ -91,6 +91,11 @@ export class ComponentProcesses {
     child?.kill("SIGKILL");
   }
 
+  /** Makes the bridge give up its next batch, as an event source mapping does after its retries (SIGUSR2). */
+  giveUpNextBridgeBatch(): boolean {
+    return this.bridge !== undefined && running(this.bridge) && this.bridge.kill("SIGUSR2");
+  }
+
   /** Components whose process has exited on its own (not running now). */
   crashed(): Component[] {
     const gone = (c: ChildProcess | undefined) => !c || !running(c);

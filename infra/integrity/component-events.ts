@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { BATCH_GIVEN_UP } from "../local/kafka-esm-bridge.js";
 
 /**
  * What the integrity report needs from the components' own accounts, read from their structured
@@ -11,6 +12,14 @@ export const COMPONENT_EVENTS = {
   aggregatorInvocationsRetried: { log: "bridge", message: "invocation failed; retrying", amount: () => 1 },
   /** A poller invocation failed (Kafka/Cassandra restart) and the next one was started. */
   pollerInvocationsFailed: { log: "poller", message: "poller invocation failed", amount: () => 1 },
+  /** Batches the bridge gave up (retries exhausted): offsets committed, records never applied. */
+  batchesGivenUp: { log: "bridge", message: BATCH_GIVEN_UP, amount: () => 1 },
+  /** Records in those batches. */
+  recordsGivenUp: {
+    log: "bridge",
+    message: BATCH_GIVEN_UP,
+    amount: (r) => (typeof r.records === "number" ? r.records : 0),
+  },
 } as const satisfies Record<string, EventKind>;
 
 export type ComponentEventName = keyof typeof COMPONENT_EVENTS;

@@ -11,12 +11,24 @@ export interface FaultTally {
   poisonInjected: number;
   duplicateRecordsRedelivered: number;
   beyondBoundWritten: number;
+  /** Batches the bridge was told to give up (as an event source mapping after its retries). */
+  batchGiveUpsInjected: number;
+  /** What the final reconcile pass found and did. */
+  reconcileMissingFound: number;
+  reconcileRepublished: number;
+  reconcileDeadLettered: number;
+  reconcileDriftLeft: number;
 }
 
 export const emptyTally = (): FaultTally => ({
   poisonInjected: 0,
   duplicateRecordsRedelivered: 0,
   beyondBoundWritten: 0,
+  batchGiveUpsInjected: 0,
+  reconcileMissingFound: 0,
+  reconcileRepublished: 0,
+  reconcileDeadLettered: 0,
+  reconcileDriftLeft: 0,
 });
 
 /** What a step can act on. */
@@ -37,6 +49,8 @@ export interface FaultContext {
   readonly beyondLookBack: Set<string>;
   /** Aborted when the run ends early: long waits inside a step should pass it on. */
   readonly signal: AbortSignal;
+  /** When the generator's load began (epoch ms). */
+  readonly loadStartedMs: number;
 }
 
 /** When a step runs. */

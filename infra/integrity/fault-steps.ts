@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createReconciler } from "../../functions/reconciler/dependencies.js";
 import { partitionOffsets, readTopicRanges } from "../../lib/adapters/kafka/topic-range-reader.js";
+import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import type { LocalServerName } from "../../lib/config/index.js";
+import { bucketsBetween } from "../../lib/core/cdc/buckets.js";
+import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
 import { lambdaInvoker } from "../local/lambda-invoker.js";
 import { buildMskEvent } from "../local/msk-event.js";
 import { OFFLINE_LAMBDA_ENDPOINT, offlineFunctionName } from "../local/serverless-offline-process.js";
@@ -8,7 +13,7 @@ import { localServer } from "../servers/registry.js";
 import { seededRng } from "../tooling/generator/random.js";
 import { randomTrackingEvent } from "../tooling/generator/tracking-event-factory.js";
 import { ComponentProcesses, type KillPlan, randomKillPlan } from "./component-chaos.js";
-import type { FaultContext, FaultStep } from "./fault-plan.js";
+import type { FaultContext, FaultStep, FaultTally } from "./fault-plan.js";
 import type { IntegrityOptions } from "./integrity-options.js";
 import { fuzzedPayloads, poisonPayloads, type SampleRecord } from "./poison.js";
 
@@ -46,15 +51,27 @@ export function faultPlan(o: IntegrityOptions): FaultStep[] {
       `stop MariaDB for ${o.dbDownSeconds} s`,
       o.dbDownSeconds * 1000,
     ),
+    {
+      when: { at: 0.6, lane: "faults" },
+      name: "the event source mapping gives up on a batch (retries exhausted: offsets committed, records not applied)",
+      run: giveUpBridgeBatch,
+    },
     serverDown("cassandra", { at: 0.7, lane: "faults" }, "restart Cassandra", 0),
-    // Late enough to be beyond the bound once the poller has caught up again after the restarts.
     {
       when: { at: 0.92, lane: "faults" },
-      name: "write 5 rows later than the poller's look-back",
-      run: (ctx) => writeBeyondLookBack(ctx, 5),
+      name: `write ${MINUTES_LATE_ROWS} rows ${MINUTES_LATE_MS / 60_000} minutes late (into an old bucket, far beyond the poller's look-back)`,
+      run: (ctx) => writeLate(ctx, MINUTES_LATE_ROWS, MINUTES_LATE_MS),
+    },
+    {
+      when: { after: "settled" },
+      name: "reconcile pass over the run (re-publishes what the warehouse has not accounted for)",
+      run: reconcileRun,
     },
   ];
 }
+
+const MINUTES_LATE_ROWS = 5;
+const MINUTES_LATE_MS = 3 * 60_000;
 
 /** kill -9 of a component at each moment of `plan`, restarted after its down time. */
 export function killSteps(plan: readonly KillPlan[]): FaultStep[] {
@@ -171,12 +188,12 @@ async function redeliverBatches(ctx: FaultContext): Promise<{ duplicateRecordsRe
   return { duplicateRecordsRedelivered: redelivered };
 }
 
-/** `count` conversion rows whose create_time is 8 s beyond the poller's look-back. */
-async function writeBeyondLookBack(
+/** `count` conversion rows whose create_time is `lateBy` ms in the past (far beyond the poller's look-back). */
+async function writeLate(
   ctx: FaultContext,
   count: number,
+  lateBy: number,
 ): Promise<{ beyondBoundWritten: number }> {
-  const lateBy = ctx.options.lookBackMs + 8_000;
   const rng = seededRng(ctx.options.seed + 2);
   const now = Date.now();
   const rows = Array.from({ length: count }, () =>
@@ -190,4 +207,44 @@ async function writeBeyondLookBack(
   for (const r of rows) ctx.beyondLookBack.add(r.create_time);
   await ctx.lake.write(rows);
   return { beyondBoundWritten: rows.length };
+}
+
+/** Tells the bridge process to give up its next batch (SIGUSR2): the reconciler must find those records. */
+async function giveUpBridgeBatch(ctx: FaultContext): Promise<{ batchGiveUpsInjected: number }> {
+  // The bridge may be down at this moment (a random kill): try again until it is back.
+  for (let i = 0; i < 50 && !ctx.signal.aborted; i++) {
+    if (ctx.components.giveUpNextBridgeBatch()) return { batchGiveUpsInjected: 1 };
+    await sleep(200, undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+  return { batchGiveUpsInjected: 0 };
+}
+
+/** One reconcile pass (as `jtp reconcile`) over every bucket of the run, waiting for the aggregator. */
+async function reconcileRun(ctx: FaultContext): Promise<Partial<FaultTally>> {
+  const log = powertoolsLog(new Logger({ serviceName: "jtp-integrity-reconcile", logLevel: "WARN" }));
+  const rt = createReconciler(ctx.config, log, { role: "cli" });
+  try {
+    const fromMs = ctx.loadStartedMs - MINUTES_LATE_MS - 60_000;
+    const toMs = Date.now();
+    const buckets = bucketsBetween(fromMs, toMs, rt.settings.bucketMs);
+    const r = await reconcilePass(rt.settings, rt.deps, {
+      mode: "cli",
+      buckets,
+      fromMs,
+      toMs,
+      dryRun: false,
+    });
+    ctx.options.say(
+      `reconcile pass ${r.passId} ${r.status}: ${r.partitionsChecked} partitions, ${r.missingFound} missing, ${r.republished} re-published, ${r.deadLettered} dead-lettered, drift left ${r.driftLeft}`,
+    );
+    if (r.status !== "done") throw new Error(`reconcile pass ${r.passId} ${r.status}: ${r.error ?? ""}`);
+    return {
+      reconcileMissingFound: r.missingFound,
+      reconcileRepublished: r.republished,
+      reconcileDeadLettered: r.deadLettered,
+      reconcileDriftLeft: r.driftLeft,
+    };
+  } finally {
+    await rt.close();
+  }
 }

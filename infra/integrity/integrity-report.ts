@@ -44,6 +44,8 @@ export function integrityFailures(r: IntegrityReport): string[] {
     out.push(`${r.tally.poisonInjected} poison records injected but ${r.deadLettered} dead-lettered`);
   if (r.recoverySeconds === undefined) out.push("did not converge before the deadline");
   if (r.componentsCrashed.length > 0) out.push(`components left crashed: ${r.componentsCrashed.join(", ")}`);
+  if (r.tally.reconcileDriftLeft > 0)
+    out.push(`${r.tally.reconcileDriftLeft} rows still missing after the reconcile pass`);
   return out;
 }
 
@@ -63,7 +65,15 @@ export function reportRows(r: IntegrityReport, durationSeconds: number): Array<[
       `${r.tally.poisonInjected} / ${r.deadLettered} ${JSON.stringify(r.deadLetterReasons)}`,
     ],
     [
-      "rows written beyond the look-back / lake rows never published / of those excused",
+      "batches the event source mapping gave up (injected / records never applied by the stream)",
+      `${r.tally.batchGiveUpsInjected} / ${r.components.recordsGivenUp} in ${r.components.batchesGivenUp} batch(es)`,
+    ],
+    [
+      "final reconcile pass: missing found / re-published / came back dead-lettered / drift left",
+      `${r.tally.reconcileMissingFound} / ${r.tally.reconcileRepublished} / ${r.tally.reconcileDeadLettered} / ${r.tally.reconcileDriftLeft}`,
+    ],
+    [
+      "rows written minutes late / lake rows never published by the stream / of those excused",
       `${r.tally.beyondBoundWritten} / ${r.unpublished} / ${r.unpublishedExcused}${r.unpublished > 0 ? ` (${r.unpublishedRange})` : ""}`,
     ],
     ["grains compared / differing", c ? `${c.grainsCompared} / ${c.grainsDiffering}` : "-"],

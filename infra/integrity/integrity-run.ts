@@ -58,6 +58,7 @@ export async function runIntegrity(
       signal,
     );
     const plan = new FaultPlan(steps, say);
+    const loadStarted = Date.now();
     const ctx: FaultContext = {
       config,
       options: o,
@@ -68,8 +69,8 @@ export async function runIntegrity(
       catalogue,
       beyondLookBack: new Set(),
       signal,
+      loadStartedMs: loadStarted,
     };
-    const loadStarted = Date.now();
     generating = runGenerator(lake, catalogue, {
       rate: o.rate,
       count: 0,

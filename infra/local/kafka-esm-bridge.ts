@@ -13,7 +13,12 @@ export interface BridgeSettings {
   readonly batchSize: number;
   /** Longest wait to gather records before invoking, ms (AWS default for Kafka 500; 0 = invoke at once). */
   readonly batchingWindowMs: number;
-  /** Retries per batch before giving up; -1 = forever (AWS default: the partition blocks until it succeeds). */
+  /**
+   * Retries per batch before giving up; -1 = forever (AWS default: the partition blocks until it
+   * succeeds). Giving up, like Lambda after MaximumRetryAttempts: the batch is logged (the on-failure
+   * destination's stand-in), its offsets are committed and the partition moves on; its records are
+   * not applied (the reconciler finds them).
+   */
   readonly maxRetries: number;
   readonly startFromEarliest: boolean;
   /**
@@ -27,8 +32,14 @@ export interface BridgeStats {
   invocations: number;
   records: number;
   failures: number;
+  /** Batches given up (retries exhausted, or giveUpNextBatch) and their records. */
+  batchesGivenUp: number;
+  recordsGivenUp: number;
   lastInvocationMs: number;
 }
+
+/** The log record of a batch given up (the integrity report counts them by this message). */
+export const BATCH_GIVEN_UP = "gave up on a batch: offsets committed past it, records not applied";
 
 /** Records fetched for one partition and not yet delivered; paused above this many. */
 const MAX_QUEUED_PER_PARTITION = 20_000;
@@ -66,7 +77,16 @@ interface PartitionLane {
  * the other partitions' fetches, and a crash redelivers from the last committed offset.
  */
 export class KafkaEsmBridge {
-  readonly stats: BridgeStats = { invocations: 0, records: 0, failures: 0, lastInvocationMs: 0 };
+  readonly stats: BridgeStats = {
+    invocations: 0,
+    records: 0,
+    failures: 0,
+    batchesGivenUp: 0,
+    recordsGivenUp: 0,
+    lastInvocationMs: 0,
+  };
+  /** Batches to give up without invoking (a fault the integrity suite injects: retries exhausted). */
+  private giveUpPending = 0;
   private consumer: Consumer | undefined;
   private readonly lanes = new Map<number, PartitionLane>();
   private generation = 0;
@@ -206,7 +226,21 @@ export class KafkaEsmBridge {
     lane.firstQueuedAt = Date.now();
     for (const chunk of splitForInvocation(taken, s.batchSize)) {
       const event = buildMskEvent(s.bootstrapServers, s.topic, lane.partition, chunk);
-      await this.invokeWithRetry(event, chunk.length, lane.partition);
+      const forced = this.giveUpPending > 0;
+      if (forced) this.giveUpPending--;
+      const delivered = forced ? false : await this.invokeWithRetry(event, chunk.length, lane.partition);
+      if (!delivered) {
+        this.stats.batchesGivenUp++;
+        this.stats.recordsGivenUp += chunk.length;
+        this.log.warn(BATCH_GIVEN_UP, {
+          function: s.functionName,
+          partition: lane.partition,
+          firstOffset: Number(chunk[0]?.offset),
+          lastOffset: Number(chunk.at(-1)?.offset),
+          records: chunk.length,
+          cause: forced ? "fault injected (retries exhausted)" : `${s.maxRetries} retries exhausted`,
+        });
+      }
       const last = chunk.at(-1);
       if (!last || lane.generation !== generation || !this.consumer) return;
       await this.consumer.commitOffsets([
@@ -219,7 +253,13 @@ export class KafkaEsmBridge {
     }
   }
 
-  private async invokeWithRetry(event: unknown, records: number, partition: number): Promise<void> {
+  /** The next batch delivered is given up without invoking, as after exhausted retries (fault injection). */
+  giveUpNextBatch(): void {
+    this.giveUpPending++;
+  }
+
+  /** true when the invocation succeeded; false when it was given up after `maxRetries` retries. */
+  private async invokeWithRetry(event: unknown, records: number, partition: number): Promise<boolean> {
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
@@ -241,12 +281,12 @@ export class KafkaEsmBridge {
         this.stats.invocations++;
         this.stats.records += records;
         this.stats.lastInvocationMs = Date.now() - started;
-        return;
+        return true;
       } catch (err) {
         clearTimeout(slow);
         this.stats.failures++;
         if (this.stopping) throw new BridgeStoppingError(err);
-        if (s.maxRetries >= 0 && attempt >= s.maxRetries) throw err;
+        if (s.maxRetries >= 0 && attempt >= s.maxRetries) return false;
         const backoff = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
         this.log.warn("invocation failed; retrying the same batch (its partition waits until it succeeds)", {
           function: s.functionName,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MSKEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BridgeSettings, KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
+import { BATCH_GIVEN_UP, type BridgeSettings, KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
 import type { Invoker } from "../../infra/local/lambda-invoker.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import type { Log } from "../../lib/use-cases/ports/log.js";
@@ -86,6 +86,49 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
       const c = committed[0]?.partitions.find((x) => x.partition === e.partition);
       expect(e.high === "0" ? ["-1", "0"] : [e.high]).toContain(c?.offset);
     }
+  });
+
+  it("gives up a batch after maxRetries (and on request), like Lambda: logs it, commits past it and moves on", async () => {
+    const topic = uniqueName("jtp_bridge_giveup");
+    const groupId = uniqueName("g");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ value: `m${i}` })) });
+    await producer.disconnect();
+    const delivered: number[] = [];
+    const invoker: Invoker = {
+      async invoke(_fn, event) {
+        const records = Object.values((event as MSKEvent).records)[0] ?? [];
+        const first = records[0]?.offset ?? -1;
+        if (first === 10) throw new Error("this batch always fails");
+        delivered.push(...records.map((r) => r.offset));
+        return { ok: true };
+      },
+    };
+    const gaveUp: Array<Record<string, unknown>> = [];
+    const log: Log = { ...quiet, warn: (message, extra) => gaveUp.push({ message, ...extra }) };
+    const bridge = new KafkaEsmBridge(
+      kafka,
+      invoker,
+      settings(topic, { groupId, batchSize: 10, maxRetries: 2 }),
+      log,
+    );
+    bridge.giveUpNextBatch(); // the first batch (offsets 0-9) is given up without an invocation
+    await bridge.start();
+    const deadline = Date.now() + 30_000;
+    while (bridge.stats.records + bridge.stats.recordsGivenUp < 30 && Date.now() < deadline) await sleep(100);
+    await bridge.stop();
+    expect(delivered).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    expect(bridge.stats).toMatchObject({ batchesGivenUp: 2, recordsGivenUp: 20, failures: 3 });
+    expect(
+      gaveUp.filter((w) => w.message === BATCH_GIVEN_UP).map((w) => [w.firstOffset, w.lastOffset]),
+    ).toEqual([
+      [0, 9],
+      [10, 19],
+    ]);
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed[0]?.partitions[0]?.offset).toBe("30");
   });
 
   it("keeps at most maxConcurrentInvocations in flight across partitions and still delivers everything", async () => {

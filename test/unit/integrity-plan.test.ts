@@ -4,6 +4,7 @@ import { type FaultContext, FaultPlan, type FaultStep } from "../../infra/integr
 import { faultPlan } from "../../infra/integrity/fault-steps.js";
 import type { IntegrityOptions } from "../../infra/integrity/integrity-options.js";
 import { type IntegrityReport, integrityFailures } from "../../infra/integrity/integrity-report.js";
+import { BATCH_GIVEN_UP } from "../../infra/local/kafka-esm-bridge.js";
 
 const options: IntegrityOptions = {
   loadSeconds: 0, // every timed step is due at once: no waiting in unit tests
@@ -50,8 +51,12 @@ describe("the fault plan", () => {
       "duplicate and overlapping batches delivered to the aggregator",
       "restart Kafka broker",
       "stop MariaDB for 10 s",
+      expect.stringContaining("gives up on a batch"),
       "restart Cassandra",
-      "write 5 rows later than the poller's look-back",
+      expect.stringContaining("minutes late"),
+    ]);
+    expect(plan.filter((s) => "after" in s.when).map((s) => s.name)).toEqual([
+      expect.stringContaining("reconcile pass"),
     ]);
     const times = faults.map((s) => ("at" in s.when ? s.when.at : 1));
     expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -71,7 +76,11 @@ describe("the fault plan", () => {
     await plan.runTimed(context(), Date.now());
     expect(ran.filter((n) => n.startsWith("a"))).toEqual(["a1", "a2"]);
     expect(ran).not.toContain("repair");
-    expect(plan.tally).toEqual({ poisonInjected: 5, duplicateRecordsRedelivered: 0, beyondBoundWritten: 5 });
+    expect(plan.tally).toMatchObject({
+      poisonInjected: 5,
+      duplicateRecordsRedelivered: 0,
+      beyondBoundWritten: 5,
+    });
     expect(plan.settledSteps.map((s) => s.name)).toEqual(["repair"]);
     await plan.runSettled(context());
     expect(ran.at(-1)).toBe("repair");
@@ -112,12 +121,15 @@ describe("what the components report", () => {
       bridge: [
         { level: "WARN", message: "invocation failed; retrying the same batch" },
         { level: "WARN", message: "invocation failed; retrying the same batch" },
+        { level: "WARN", message: BATCH_GIVEN_UP, records: 200, partition: 3 },
       ],
       aggregator: [],
     });
     expect(counts).toEqual({
       aggregatorInvocationsRetried: 2,
       pollerInvocationsFailed: 1,
+      batchesGivenUp: 1,
+      recordsGivenUp: 200,
     });
   });
 });
@@ -128,8 +140,22 @@ describe("the verdict", () => {
     lateInsideBound: 2,
     faults: [],
     seed: 1,
-    tally: { poisonInjected: 3, duplicateRecordsRedelivered: 120, beyondBoundWritten: 5 },
-    components: { aggregatorInvocationsRetried: 4, pollerInvocationsFailed: 1 },
+    tally: {
+      poisonInjected: 3,
+      duplicateRecordsRedelivered: 120,
+      beyondBoundWritten: 5,
+      batchGiveUpsInjected: 1,
+      reconcileMissingFound: 205,
+      reconcileRepublished: 205,
+      reconcileDeadLettered: 0,
+      reconcileDriftLeft: 0,
+    },
+    components: {
+      aggregatorInvocationsRetried: 4,
+      pollerInvocationsFailed: 1,
+      batchesGivenUp: 1,
+      recordsGivenUp: 200,
+    },
     deadLettered: 3,
     deadLetterReasons: {},
     unpublished: 5,
@@ -163,6 +189,7 @@ describe("the verdict", () => {
       },
       recoverySeconds: undefined,
       componentsCrashed: ["bridge"],
+      tally: { ...passing.tally, reconcileDriftLeft: 2 },
     });
     expect(failures).toEqual([
       "3 events lost",
@@ -170,6 +197,7 @@ describe("the verdict", () => {
       "3 poison records injected but 2 dead-lettered",
       "did not converge before the deadline",
       "components left crashed: bridge",
+      "2 rows still missing after the reconcile pass",
     ]);
   });
 
