@@ -81,3 +81,51 @@ export async function measureBreakdown(
   say(`  breakdown: warehouse counts, whole range: ${(whole.ms / 1000).toFixed(2)} s; CPU ${whole.cpu}`);
   return rows;
 }
+
+/**
+ * The second step of a pass with drift, alone: for every partition whose counts differ, read the
+ * create_times of the lake partition and the accounted ids, and the missing rows (in slices of 500,
+ * as the pass does), with `concurrency` partitions at once (1 = what reconcile-pass.ts does today:
+ * one partition after the other). Nothing is published.
+ */
+export async function measureRepairPath(
+  rt: ReconcilerRuntime,
+  settings: ReconcileSettings,
+  buckets: readonly number[],
+  concurrencies: readonly number[],
+  cpu: CpuMeter,
+  say: (line: string) => void,
+): Promise<BreakdownRow[]> {
+  const { lake, accounted } = rt.deps;
+  const partitions = buckets.flatMap((bucket) => settings.shards.map((shard) => ({ bucket, shard })));
+  const first = buckets[0] ?? 0;
+  const [lakeRows, counted] = await Promise.all([
+    mapLimit(partitions, settings.concurrency, (p) => lake.countRows(p)),
+    accounted.countByPartition(first, (buckets.at(-1) ?? first) + settings.bucketMs),
+  ]);
+  const drifting = partitions.filter(
+    (p, i) => (lakeRows[i] ?? 0) > (counted.get(`${p.bucket}/${p.shard}`) ?? 0),
+  );
+  const rows: BreakdownRow[] = [];
+  for (const c of concurrencies) {
+    const r = await timed(cpu, async () => {
+      const found = await mapLimit(drifting, c, async (p) => {
+        const [inLake, acc] = await Promise.all([lake.createTimes(p), accounted.createTimesOf(p)]);
+        const missing = inLake.filter((u) => !acc.has(u));
+        for (let i = 0; i < missing.length; i += 500) await lake.rowsByIds(p, missing.slice(i, i + 500));
+        return missing.length;
+      });
+      return found.reduce((a, b) => a + b, 0);
+    });
+    rows.push({
+      part: `repair path: ids + missing rows of ${drifting.length} drifting partitions, ${c} at once`,
+      "time s": Number((r.ms / 1000).toFixed(2)),
+      "rows/s": Math.round(r.value / (r.ms / 1000)),
+      "partitions/s": Math.round(drifting.length / (r.ms / 1000)),
+    });
+    say(
+      `  breakdown: repair path, ${c} partition(s) at once: ${(r.ms / 1000).toFixed(2)} s for ${r.value} missing rows in ${drifting.length} partitions; CPU ${r.cpu}`,
+    );
+  }
+  return rows;
+}

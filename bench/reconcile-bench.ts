@@ -11,8 +11,10 @@
  *     (inside the horizon: the bench sets RECONCILE_HORIZON and AGG_DEDUP_WINDOW_HOURS to cover
  *     them), each event id also in processed_events as the aggregator would have left it.
  *  1. pass over every bucket of the day, nothing missing: time, partitions, rows compared, rows/s,
- *     CPU of Cassandra / MariaDB / this process; optional breakdown: the lake counts alone (at
- *     several concurrencies) and the warehouse counts alone.
+ *     CPU of Cassandra / MariaDB / this process; breakdown (unless --no-breakdown): the lake counts
+ *     alone (at several concurrencies) and the warehouse counts alone; after the ids are forgotten,
+ *     the repair path alone (ids and rows of the partitions that differ), serially as the pass does
+ *     it and `--concurrency` partitions at once.
  *  2. `--missing-percent` % of the ids forgotten; with the aggregator running in-process on the
  *     bench's topic, a pass re-publishes the missing rows and waits (RECONCILE_VERIFY_TIMEOUT =
  *     `--verify-timeout`) until the warehouse accounted for them: time to re-publish, time to repair.
@@ -45,7 +47,7 @@ import {
   BRIDGE_BATCHING_WINDOW_MS,
   startAggregator,
 } from "./reconcile-bench-aggregator.js";
-import { measureBreakdown } from "./reconcile-bench-breakdown.js";
+import { measureBreakdown, measureRepairPath } from "./reconcile-bench-breakdown.js";
 import { cpuMeter } from "./reconcile-bench-cpu.js";
 import { accountedIds, forgetAccounted, writeDay } from "./reconcile-bench-day.js";
 import { runScript, startNeededServers } from "./run-script.js";
@@ -113,15 +115,17 @@ const sec = (ms: number) => (ms / 1000).toFixed(2);
 
 const warnLog = powertoolsLog(new Logger({ serviceName: "reconcile-bench", logLevel: "WARN" }));
 
+/** The horizon covers the whole day (and keeps the default check schedule valid). */
+const horizonHours = (o: Options) => Math.max(24, o.hours + 1);
+
 function benchEnv(o: Options): Record<string, string> {
-  // The horizon covers the whole day (and keeps the default check schedule valid); the dedup window
-  // stays 1 h beyond it, as the config requires.
-  const horizonHours = Math.max(24, o.hours + 1);
+  // The dedup window stays 1 h beyond the horizon, as the config requires.
+  const horizon = horizonHours(o);
   return {
     CASSANDRA_SHARDS: String(SHARDS),
     CASSANDRA_BUCKET_SECONDS: String(BUCKET_SECONDS),
-    RECONCILE_HORIZON: `${horizonHours}h`,
-    AGG_DEDUP_WINDOW_HOURS: String(horizonHours + 1),
+    RECONCILE_HORIZON: `${horizon}h`,
+    AGG_DEDUP_WINDOW_HOURS: String(horizon + 1),
     RECONCILE_CONCURRENCY: String(o.concurrency),
     RECONCILE_VERIFY_TIMEOUT: `${o.verifyTimeout}s`,
   };
@@ -202,7 +206,8 @@ async function main(): Promise<number> {
   say(
     `keyspace/database ${config.cassandra.keyspace}: ${fmt(opts.rows)} rows over ${buckets.length} buckets ` +
       `× ${SHARDS} shards (${new Date(day.fromMs).toISOString()} … ${new Date(day.toMs).toISOString()}), ` +
-      `RECONCILE_CONCURRENCY ${opts.concurrency}; CPU is shared with whatever else runs on this machine ` +
+      `RECONCILE_CONCURRENCY ${opts.concurrency}, RECONCILE_HORIZON ${horizonHours(opts)}h, ` +
+      `AGG_DEDUP_WINDOW_HOURS ${horizonHours(opts) + 1}; CPU is shared with whatever else runs on this machine ` +
       `(load average now ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")})`,
@@ -243,6 +248,8 @@ async function main(): Promise<number> {
       `pass 2: forgot ${fmt(forgotten)} event ids (${opts.missingPercent} %); aggregator running in-process ` +
         `(event source mapping stand-in: batch ${BRIDGE_BATCH_SIZE}, window ${BRIDGE_BATCHING_WINDOW_MS} ms)`,
     );
+    if (opts.breakdown)
+      breakdown.push(...(await measureRepairPath(rt, settings, buckets, [1, opts.concurrency], cpu, say)));
     aggregator = await startAggregator(config, warnLog);
     let publishedAt = 0;
     const p2Start = Date.now();
@@ -305,14 +312,17 @@ async function main(): Promise<number> {
       },
     ]);
     if (breakdown.length > 0) {
-      say("where pass 1's time goes (each part alone, same buckets):");
+      say(
+        "where the time goes (each part alone, same buckets; the repair path before pass 2, nothing published):",
+      );
       console.table(breakdown);
     }
     const goal = p1.durationMs <= 30_000 ? "met" : "NOT met";
     say(
       `goal pass 1 ≤ 30 s for 1,000,000 rows: ${opts.rows === 1_000_000 ? goal : "n/a (not 1,000,000 rows)"}`,
     );
-    say(`command: npm run bench:reconcile -- ${process.argv.slice(2).join(" ")}`.trimEnd());
+    const args = process.argv.slice(2).join(" ");
+    say(`command: npm run bench:reconcile${args ? ` -- ${args}` : ""}`);
     for (const f of failures) say(`FAILED: ${f}`);
     return failures.length === 0 ? 0 : 1;
   } finally {
@@ -320,7 +330,12 @@ async function main(): Promise<number> {
     await rt?.close().catch(() => undefined);
     await admin?.end().catch(() => undefined);
     if (opts.keep) say(`kept keyspace, topics and database ${config.cassandra.keyspace}`);
-    else await dropIsolatedRun(config).catch((err: unknown) => say(`cleanup failed: ${String(err)}`));
+    else
+      await dropIsolatedRun(config).catch((err: unknown) =>
+        say(
+          `cleanup failed (${String(err)}): drop keyspace, topics and database ${config.cassandra.keyspace} by hand`,
+        ),
+      );
   }
 }
 
