@@ -129,3 +129,32 @@ export async function measureRepairPath(
   }
   return rows;
 }
+
+/**
+ * One poll of the pass's verify wait alone, as reconcile-pass.ts (stillMissing) does it: one
+ * warehouse count per bucket that had a repaired partition, one bucket after the other (here: every
+ * bucket of the day, as with 1 % missing nearly every bucket has one).
+ */
+export async function measureVerifyPoll(
+  rt: ReconcilerRuntime,
+  settings: ReconcileSettings,
+  buckets: readonly number[],
+  cpu: CpuMeter,
+  say: (line: string) => void,
+): Promise<BreakdownRow> {
+  const r = await timed(cpu, async () => {
+    let n = 0;
+    for (const b of buckets)
+      for (const v of (await rt.deps.accounted.countByPartition(b, b + settings.bucketMs)).values()) n += v;
+    return n;
+  });
+  say(
+    `  breakdown: one verify poll, ${buckets.length} buckets one at a time: ${(r.ms / 1000).toFixed(2)} s; CPU ${r.cpu}`,
+  );
+  return {
+    part: `verify wait: one poll, ${buckets.length} statements (one per bucket)`,
+    "time s": Number((r.ms / 1000).toFixed(2)),
+    "rows/s": Math.round(r.value / (r.ms / 1000)),
+    "partitions/s": Math.round((buckets.length * settings.shards.length) / (r.ms / 1000)),
+  };
+}

@@ -18,7 +18,8 @@
  *  2. `--missing-percent` % of the ids forgotten; with the aggregator running in-process on the
  *     bench's topic, a pass re-publishes the missing rows and waits (RECONCILE_VERIFY_TIMEOUT =
  *     `--verify-timeout`) until the warehouse accounted for them: time to re-publish, time to repair.
- *  3. a third pass: nothing may be missing.
+ *  3. a third pass: nothing may be missing; breakdown: one poll of the verify wait alone (one
+ *     warehouse count per bucket, as the pass polls).
  * Exit code 1 when a check fails (drift found where there is none, rows not repaired).
  */
 
@@ -47,7 +48,7 @@ import {
   BRIDGE_BATCHING_WINDOW_MS,
   startAggregator,
 } from "./reconcile-bench-aggregator.js";
-import { measureBreakdown, measureRepairPath } from "./reconcile-bench-breakdown.js";
+import { measureBreakdown, measureRepairPath, measureVerifyPoll } from "./reconcile-bench-breakdown.js";
 import { cpuMeter } from "./reconcile-bench-cpu.js";
 import { accountedIds, forgetAccounted, writeDay } from "./reconcile-bench-day.js";
 import { runScript, startNeededServers } from "./run-script.js";
@@ -85,11 +86,14 @@ const opts = scriptProgram(
   .option("--concurrency <n>", "RECONCILE_CONCURRENCY: lake partitions counted at once", positiveInt, 8)
   .option(
     "--lake-concurrency <list>",
-    "breakdown: time the lake counts alone at these concurrencies",
+    "breakdown: lake counts alone at these concurrencies",
     positiveIntList,
     [8, 32],
   )
-  .option("--no-breakdown", "skip the lake-only / warehouse-only timings after pass 1")
+  .option(
+    "--no-breakdown",
+    "skip the timings of the parts (lake counts, warehouse counts, repair path, verify poll)",
+  )
   .option(
     "--verify-timeout <s>",
     "RECONCILE_VERIFY_TIMEOUT for pass 2, seconds (how long it waits for the repair)",
@@ -275,6 +279,7 @@ async function main(): Promise<number> {
     const p3 = await pass(rt, settings, buckets, day);
     say(passLine("pass 3", p3));
     if (p3.status !== "done" || p3.missingFound !== 0) failures.push(`pass 3 still found rows missing`);
+    if (opts.breakdown) breakdown.push(await measureVerifyPoll(rt, settings, buckets, cpu, say));
     const accounted = await accountedIds(admin);
     if (accounted !== opts.rows)
       failures.push(`processed_events holds ${accounted} ids after the repair, expected ${opts.rows}`);
@@ -313,7 +318,7 @@ async function main(): Promise<number> {
     ]);
     if (breakdown.length > 0) {
       say(
-        "where the time goes (each part alone, same buckets; the repair path before pass 2, nothing published):",
+        "where the time goes (each part alone, same buckets; the repair path before pass 2, the verify poll after pass 3; nothing published):",
       );
       console.table(breakdown);
     }
