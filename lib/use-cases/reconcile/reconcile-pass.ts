@@ -1,4 +1,5 @@
 import { changeMessage, type OutgoingMessage } from "../../core/change-message.js";
+import type { TrackingRow } from "../../core/tracking-row.js";
 import { ProducerFencedError } from "../../errors.js";
 import { mapLimit } from "../map-limit.js";
 import type { Log } from "../ports/log.js";
@@ -128,23 +129,37 @@ export async function reconcilePass(
         status = "partial";
         break;
       }
-      for (const c of await compareGroup(settings, deps, group)) {
+      const checks = await compareGroup(settings, deps, group);
+      for (const c of checks) {
         counts.partitionsChecked++;
         counts.rowsCompared += c.lakeRows;
-        if (c.missing === 0) continue;
-        const missing = await missingIds(deps, c.p);
-        counts.missingFound += missing.length;
-        if (missing.length === 0) continue;
-        if (req.dryRun) {
-          drift.set(partitionKeyString(c.p), missing.length);
-          continue;
-        }
-        const republished: string[] = [];
-        for (let i = 0; i < missing.length; i += 500) {
-          const rows = await deps.lake.rowsByIds(c.p, missing.slice(i, i + 500));
+      }
+      // Partitions that differ: ids (and the missing rows) read `concurrency` partitions at a time,
+      // published in order; memory holds one window's missing rows.
+      const differing = checks.filter((c) => c.missing > 0);
+      for (let w = 0; w < differing.length; w += settings.concurrency) {
+        const window = differing.slice(w, w + settings.concurrency);
+        const found = await Promise.all(
+          window.map(async (c) => {
+            const missing = await missingIds(deps, c.p);
+            const rows: TrackingRow[] = [];
+            if (!req.dryRun) {
+              for (let i = 0; i < missing.length; i += 500) {
+                rows.push(...(await deps.lake.rowsByIds(c.p, missing.slice(i, i + 500))));
+              }
+            }
+            return { c, missing, rows };
+          }),
+        );
+        for (const { c, missing, rows } of found) {
+          counts.missingFound += missing.length;
+          if (missing.length === 0) continue;
+          if (req.dryRun) {
+            drift.set(partitionKeyString(c.p), missing.length);
+            continue;
+          }
           const nowMs = clock();
           for (const row of rows) {
-            republished.push(row.create_time);
             await outbox.add(
               changeMessage(row, {
                 keyspace: settings.keyspace,
@@ -154,8 +169,8 @@ export async function reconcilePass(
               }),
             );
           }
+          repaired.push({ p: c.p, lakeRows: c.lakeRows, republished: rows.map((r) => r.create_time) });
         }
-        repaired.push({ p: c.p, lakeRows: c.lakeRows, republished });
       }
       await outbox.flush();
       counts.republished = outbox.published;
@@ -254,11 +269,13 @@ async function stillMissing(
   parts: readonly PartitionCheck[],
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const byBucket = new Map<number, PartitionCheck[]>();
-  for (const c of parts) byBucket.set(c.p.bucket, [...(byBucket.get(c.p.bucket) ?? []), c]);
-  for (const [bucket, list] of byBucket) {
-    const accounted = await deps.accounted.countByPartition(bucket, bucket + settings.bucketMs);
-    for (const c of list) {
+  const buckets = [...new Set(parts.map((c) => c.p.bucket))].sort((x, y) => x - y);
+  for (const run of consecutiveRuns(buckets, settings.bucketMs, MAX_GROUP_BUCKETS)) {
+    const first = run[0] ?? 0;
+    const last = run.at(-1) ?? first;
+    const accounted = await deps.accounted.countByPartition(first, last + settings.bucketMs);
+    for (const c of parts) {
+      if (c.p.bucket < first || c.p.bucket > last) continue;
       const left = c.lakeRows - (accounted.get(partitionKeyString(c.p)) ?? 0);
       if (left > 0) out.set(partitionKeyString(c.p), left);
     }
