@@ -15,8 +15,10 @@ export interface IntegrityReport {
   readonly components: ComponentEventCounts;
   readonly deadLettered: number;
   readonly deadLetterReasons: Readonly<Record<string, number>>;
-  /** Lake rows never published to the topic (all causes). */
+  /** Lake rows never published to the topic (all causes), at the end. */
   readonly unpublished: number;
+  /** Lake rows the streaming path had not published when the pipeline settled, before the plan's repair steps (undefined: no such step). */
+  readonly unpublishedBeforeRepair?: number | undefined;
   /** Of those, rows the plan wrote beyond the look-back on purpose, not counted as lost (see IntegrityOptions.everyLakeRowCounted). */
   readonly unpublishedExcused: number;
   /** create_time range of the unpublished rows (for diagnosis). */
@@ -73,8 +75,8 @@ export function reportRows(r: IntegrityReport, durationSeconds: number): Array<[
       `${r.tally.reconcileMissingFound} / ${r.tally.reconcileRepublished} / ${r.tally.reconcileDeadLettered} / ${r.tally.reconcileDriftLeft}`,
     ],
     [
-      "rows written minutes late / lake rows never published by the stream / of those excused",
-      `${r.tally.beyondBoundWritten} / ${r.unpublished} / ${r.unpublishedExcused}${r.unpublished > 0 ? ` (${r.unpublishedRange})` : ""}`,
+      "rows written minutes late / lake rows the stream had not published when it settled / never published at the end / of those excused",
+      `${r.tally.beyondBoundWritten} / ${r.unpublishedBeforeRepair ?? "-"} / ${r.unpublished} / ${r.unpublishedExcused}${r.unpublished > 0 ? ` (${r.unpublishedRange})` : ""}`,
     ],
     ["grains compared / differing", c ? `${c.grainsCompared} / ${c.grainsDiffering}` : "-"],
     ["events lost", c?.lost ?? "-"],

@@ -93,8 +93,9 @@ export async function runIntegrity(
         say,
       });
     let result: QuiescenceResult;
+    let beforeRepair: QuiescenceResult | undefined;
     if (plan.settledSteps.length > 0) {
-      await wait("settled");
+      beforeRepair = await wait("settled");
       await plan.runSettled(ctx);
       result = await wait("converged");
     } else {
@@ -117,6 +118,7 @@ export async function runIntegrity(
       deadLettered: deadLetters.total,
       deadLetterReasons: deadLetters.byReason,
       unpublished: unpublished.size,
+      unpublishedBeforeRepair: beforeRepair?.check?.unpublished.size,
       unpublishedExcused: result.check?.excusedUnpublished ?? 0,
       unpublishedRange: timeRange(unpublished),
       everyLakeRowCounted: o.everyLakeRowCounted,
