@@ -125,6 +125,14 @@ export async function startCommand(o: StartOptions): Promise<void> {
           },
         })
       : Promise.resolve(undefined);
+    // A failed lake write ends the run with one clear line (and the usual clean-up), not a stack trace.
+    const generated = generating.catch((err: unknown) => {
+      if (!stop.signal.aborted) {
+        say(`generator stopped: writing to the lake failed (${(err as Error).message}); stopping`);
+        stop.abort();
+      }
+      return undefined;
+    });
     const tty = process.stdout.isTTY;
     let lastPrint = 0;
     const totals = async (): Promise<Totals> => {
@@ -150,7 +158,7 @@ export async function startCommand(o: StartOptions): Promise<void> {
       }
     }
     stop.abort();
-    gen = (await generating) ?? gen;
+    gen = (await generated) ?? gen;
     if (tty) process.stdout.write("\n");
     // Let the pipeline apply what was written (bounded wait).
     const drainDeadline = Date.now() + DRAIN_MS;

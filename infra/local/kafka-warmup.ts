@@ -5,10 +5,13 @@ export interface WarmupResult {
   readonly groupCoordinatorMs: number;
   /** ms until a transaction coordinator answered (a throwaway transactional id, begun and aborted). */
   readonly transactionCoordinatorMs: number;
+  /** The partitions of `topic`, as the broker lists them. */
+  readonly partitions: number[];
 }
 
 /**
- * Makes a fresh broker load its group and transaction coordinators now, instead of when the bridge
+ * Makes a fresh broker load its group and transaction coordinators now (and lists the topic's
+ * partitions), instead of when the bridge
  * joins its group and the poller begins its first transaction. On a broker that has just been
  * started, the internal topics (__consumer_offsets, __transaction_state) are created and loaded on
  * first use, which took 2.1 s and 3.5 s on a fresh single-node broker here, while the clients
@@ -19,6 +22,7 @@ export async function warmKafkaCoordinators(
   kafka: Kafka,
   groupId: string,
   warmupTransactionalId: string,
+  topic: string,
 ): Promise<WarmupResult> {
   const started = Date.now();
   const admin = kafka.admin();
@@ -26,7 +30,12 @@ export async function warmKafkaCoordinators(
     await admin.connect();
     try {
       await admin.describeGroups([groupId]);
-      return Date.now() - started;
+      const ms = Date.now() - started;
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = (metadata.topics[0]?.partitions ?? [])
+        .map((p) => p.partitionId)
+        .sort((a, b) => a - b);
+      return { ms, partitions };
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -46,9 +55,6 @@ export async function warmKafkaCoordinators(
       await producer.disconnect().catch(() => undefined);
     }
   })();
-  const [groupCoordinatorMs, transactionCoordinatorMs] = await Promise.all([
-    groupCoordinator,
-    transactionCoordinator,
-  ]);
-  return { groupCoordinatorMs, transactionCoordinatorMs };
+  const [group, transactionCoordinatorMs] = await Promise.all([groupCoordinator, transactionCoordinator]);
+  return { groupCoordinatorMs: group.ms, transactionCoordinatorMs, partitions: group.partitions };
 }

@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Pool } from "mysql2/promise";
+import { createReconciler } from "../../functions/reconciler/dependencies.js";
 import { type CassandraClient, createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../lib/config/index.js";
+import { bucketsBetween } from "../../lib/core/cdc/buckets.js";
 import { trackingTopic } from "../../lib/schema-names.js";
 import type { Log } from "../../lib/use-cases/ports/log.js";
+import { type PassReport, reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
 import { migrateAll } from "../cli/migrate-command.js";
 import { PROJECT_ROOT } from "../servers/project-paths.js";
 import { selectServers } from "../servers/registry.js";
@@ -15,6 +18,7 @@ import { WeightedLatency } from "../tooling/metrics/count-watermark-freshness.js
 import { AppliedEvents } from "../tooling/mysql/applied-events.js";
 import { seedDimensions } from "../tooling/mysql/dimension-seeder.js";
 import { WarehouseStatus } from "../tooling/mysql/warehouse-status.js";
+import { warmAggregatorInstances } from "./aggregator-warmup.js";
 import { bridgeKafka } from "./bridge-kafka.js";
 import { KafkaEsmBridge } from "./kafka-esm-bridge.js";
 import { warmKafkaCoordinators } from "./kafka-warmup.js";
@@ -43,18 +47,41 @@ export interface LocalPipelineOptions {
   readonly pollerProcesses?: number;
   /** Aggregator invocations in flight at once (default: one per partition, as Lambda does). */
   readonly maxConcurrentInvocations?: number;
+  /** Pause between two reconciler invocations, ms (default 30 s; 0 = no reconciler schedule). */
+  readonly reconcileEveryMs?: number;
+}
+
+/** What the poller's invocations reported (summed), for rows read per row published. */
+export interface PollerTotals {
+  invocations: number;
+  rowsRead: number;
+  published: number;
+}
+
+/** What the reconciler's passes reported (summed). */
+export interface ReconcileTotals {
+  passes: number;
+  missingFound: number;
+  republished: number;
+  driftLeft: number;
 }
 
 /**
  * The whole pipeline on this machine: local servers (if configured), migrations, dimension seed,
- * serverless-offline running both functions, the schedule stand-in invoking the poller, and the
- * Kafka event-source-mapping bridge invoking the aggregator. Stops exactly what it started.
+ * serverless-offline running the three functions, schedule stand-ins invoking the poller (back to
+ * back) and the reconciler (every `reconcileEveryMs`), and the Kafka event-source-mapping bridge
+ * invoking the aggregator. Stops exactly what it started.
  */
 export class LocalPipeline {
   readonly catalogue: Catalogue;
   /** Per applied record: now − its batch's oldest event time, as the aggregator reports after commit (an upper bound). */
   readonly appliedFreshness = new WeightedLatency();
   scheduler: LocalScheduler | undefined;
+  reconcileScheduler: LocalScheduler | undefined;
+  /** Sums of the poller's invocation summaries (scheduled poller function only). */
+  readonly pollerTotals: PollerTotals = { invocations: 0, rowsRead: 0, published: 0 };
+  /** Sums of the reconciler's passes (scheduled and reconcileNow). */
+  readonly reconcileTotals: ReconcileTotals = { passes: 0, missingFound: 0, republished: 0, driftLeft: 0 };
   bridge: KafkaEsmBridge | undefined;
   warehouse: WarehouseStatus | undefined;
   /** Which events the aggregator applied and when (per-event freshness). */
@@ -124,13 +151,34 @@ export class LocalPipeline {
       invoke: async (functionName, event) => (await lambda).invoke(functionName, event),
     };
     const bridgeReady = this.startBridge(invoker).catch((err: unknown) => err as Error);
+    // the first invocation of each instance is a cold start: pay it now, not with the first events
+    const aggregatorWarm = bridgeReady.then(async (partitions) => {
+      if (partitions instanceof Error) return;
+      const aggregator = offlineFunctionName("aggregator");
+      const topic = trackingTopic(c.cassandra.keyspace);
+      await warmAggregatorInstances(invoker, aggregator, c.kafka.brokers, topic, partitions).then(
+        (ms) =>
+          this.say(`aggregator: ${partitions.length} instances started in ${ms} ms (one per partition)`),
+        (err: unknown) =>
+          this.say(
+            `aggregator: warm-up invocation failed (${(err as Error).message}); the bridge retries batches until it works`,
+          ),
+      );
+    });
     const offline = await offlineStarting;
     this.say(
       `serverless offline: functions on ${offline.endpoint}${offline.movedFromDefaultPort ? ` (${OFFLINE_LAMBDA_ENDPOINT} is taken by another process)` : ""} (log ${offline.logFile})`,
     );
     const pollerProcesses = this.options.pollerProcesses ?? 0;
     if (pollerProcesses === 0) {
-      this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log);
+      this.scheduler = new LocalScheduler(invoker, offlineFunctionName("cdcPoller"), this.log, {
+        onResult: (result) => {
+          const r = result as Partial<Record<"rowsRead" | "published", number>> | undefined;
+          this.pollerTotals.invocations++;
+          this.pollerTotals.rowsRead += r?.rowsRead ?? 0;
+          this.pollerTotals.published += r?.published ?? 0;
+        },
+      });
       this.scheduler.start();
     } else {
       const groups = shardGroups(c.cassandra.shards, pollerProcesses);
@@ -143,16 +191,64 @@ export class LocalPipeline {
       );
       this.say(`poller processes: ${groups.map((g) => `shards ${g.join(",")}`).join(" / ")}`);
     }
-    const bridgeError = await bridgeReady;
-    if (bridgeError) throw bridgeError;
+    const reconcileEveryMs = this.options.reconcileEveryMs ?? 30_000;
+    if (reconcileEveryMs > 0) {
+      this.reconcileScheduler = new LocalScheduler(invoker, offlineFunctionName("reconciler"), this.log, {
+        intervalMs: reconcileEveryMs,
+        onResult: (result) => this.addPass(result as Partial<ReconcileTotals> | undefined),
+      });
+      this.reconcileScheduler.start();
+    }
+    const bridge = await bridgeReady;
+    if (bridge instanceof Error) throw bridge;
+    await aggregatorWarm;
   }
 
-  /** Warms the broker's coordinators, then starts the event source mapping bridge and waits for its group join. */
-  private async startBridge(invoker: Invoker): Promise<undefined> {
+  private addPass(r: Partial<ReconcileTotals> | undefined): void {
+    this.reconcileTotals.passes++;
+    this.reconcileTotals.missingFound += r?.missingFound ?? 0;
+    this.reconcileTotals.republished += r?.republished ?? 0;
+    this.reconcileTotals.driftLeft = r?.driftLeft ?? 0;
+  }
+
+  /**
+   * One reconcile pass now (as `jtp reconcile`), over every bucket since `fromMs`, open ones included:
+   * call it once the writers have stopped, so rows the streaming path missed (later than the poller's
+   * look-back) are re-published and applied before the run's totals are read. Waits for the aggregator.
+   */
+  async reconcileNow(fromMs: number): Promise<PassReport> {
+    const rt = createReconciler(this.config, this.log, { role: "cli" });
+    try {
+      const toMs = Date.now();
+      const report = await reconcilePass(rt.settings, rt.deps, {
+        mode: "cli",
+        buckets: bucketsBetween(fromMs, toMs, rt.settings.bucketMs),
+        fromMs,
+        toMs,
+        dryRun: false,
+      });
+      this.addPass(report);
+      return report;
+    } finally {
+      await rt.close();
+    }
+  }
+
+  /**
+   * Warms the broker's coordinators, then starts the event source mapping bridge and waits for its
+   * group join. Returns the topic's partitions.
+   */
+  private async startBridge(invoker: Invoker): Promise<number[]> {
     const c = this.config;
     const kafka = bridgeKafka(c, this.log);
     const groupId = `jtp-esm-aggregator-${c.cassandra.keyspace}`;
-    const warm = await warmKafkaCoordinators(kafka, groupId, `jtp-local-warmup.${c.cassandra.keyspace}`);
+    const topic = trackingTopic(c.cassandra.keyspace);
+    const warm = await warmKafkaCoordinators(
+      kafka,
+      groupId,
+      `jtp-local-warmup.${c.cassandra.keyspace}`,
+      topic,
+    );
     this.say(
       `kafka: group coordinator ready in ${warm.groupCoordinatorMs} ms, transaction coordinator in ${warm.transactionCoordinatorMs} ms`,
     );
@@ -160,7 +256,7 @@ export class LocalPipeline {
       kafka,
       invoker,
       {
-        topic: trackingTopic(c.cassandra.keyspace),
+        topic,
         functionName: offlineFunctionName("aggregator"),
         groupId,
         bootstrapServers: c.kafka.brokers,
@@ -193,7 +289,7 @@ export class LocalPipeline {
         ? `event source mapping bridge: not in its consumer group after ${BRIDGE_JOIN_NOTICE_MS / 1000} s (kafkajs keeps trying; nothing reaches the warehouse until it joins)`
         : `event source mapping bridge: joined its consumer group in ${joinedMs} ms; batch size ${this.options.batchSize}, batching window ${this.options.batchingWindowMs} ms`,
     );
-    return undefined;
+    return warm.partitions;
   }
 
   /** Pids of the separate poller processes (none when the schedule invokes the poller function). */
@@ -213,6 +309,7 @@ export class LocalPipeline {
 
   async stop(stopServers: boolean): Promise<void> {
     await this.scheduler?.stop();
+    await this.reconcileScheduler?.stop();
     for (const p of this.pollers) p.kill("SIGINT");
     await this.bridge?.stop();
     await this.offline?.stop();
