@@ -11,7 +11,7 @@ const DEFAULT_LAMBDA_PORT = 3002;
 export const OFFLINE_LAMBDA_ENDPOINT = `http://${OFFLINE_HOST}:${DEFAULT_LAMBDA_PORT}`;
 
 /** Function name serverless-offline exposes: <service>-<stage>-<function>. */
-export function offlineFunctionName(fn: "cdcPoller" | "aggregator", stage = "local"): string {
+export function offlineFunctionName(fn: "cdcPoller" | "aggregator" | "reconciler", stage = "local"): string {
   return `job-tracking-pipeline-${stage}-${fn}`;
 }
 
