@@ -79,7 +79,11 @@ program
   .option("--external", "use external servers only (same as JTP_LOCAL_SERVERS=none)")
   .option("--keep-servers", "leave the local servers running afterwards")
   .option("--late-fraction <0..1>", "fraction of events written late (out of order)", "0.01")
-  .option("--late-ms <ms>", "how late those events are (inside CDC_LATE_WINDOW_MS by default)", "3000")
+  .option(
+    "--late-ms <ms>",
+    "how late those events are (3 s: mostly beyond the poller's 1 s sweep, so the reconciler repairs them)",
+    "3000",
+  )
   .option("--batch-size <n>", "records per aggregator invocation (1..10000)", "100")
   .option("--batching-window <ms>", "event source mapping batching window (0..300000)", "500")
   .action(

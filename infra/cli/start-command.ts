@@ -31,6 +31,8 @@ const PRINT_EVERY_MS = 5_000;
 const READ_OVERLAP_MS = 3_000;
 /** How long the end waits for the events written to be applied. */
 const DRAIN_MS = 30_000;
+/** The stream has delivered what it will when nothing new was applied for this long. */
+const STREAM_SETTLED_MS = 3_000;
 /** How long the first event may take end to end (cold starts included) before start says so. */
 const PROBE_TIMEOUT_MS = 120_000;
 
@@ -39,6 +41,8 @@ interface Totals {
   readonly gen: GeneratorStats | undefined;
   readonly applied: number | undefined;
   readonly deadLetters: number | undefined;
+  /** Rows the reconciler re-published (the stream had missed them). */
+  readonly reconciled?: number;
 }
 
 /**
@@ -137,7 +141,12 @@ export async function startCommand(o: StartOptions): Promise<void> {
     let lastPrint = 0;
     const totals = async (): Promise<Totals> => {
       const t = await pipeline.warehouse?.totals().catch(() => undefined);
-      return { gen, applied: t ? t.events - baseline : undefined, deadLetters: t?.deadLetters };
+      return {
+        gen,
+        applied: t ? t.events - baseline : undefined,
+        deadLetters: t?.deadLetters,
+        reconciled: pipeline.reconcileTotals.republished,
+      };
     };
     while (!stop.signal.aborted && Date.now() < deadline) {
       await sleep(REFRESH_MS);
@@ -160,11 +169,30 @@ export async function startCommand(o: StartOptions): Promise<void> {
     stop.abort();
     gen = (await generated) ?? gen;
     if (tty) process.stdout.write("\n");
-    // Let the pipeline apply what was written (bounded wait).
+    // Let the pipeline apply what was written (bounded wait); rows the stream does not publish
+    // (written later than the poller's look-back) stop the count from moving: then reconcile them.
     const drainDeadline = Date.now() + DRAIN_MS;
+    let lastPending = freshness.pendingWritten;
+    let movedAt = Date.now();
     while (gen && perEvent && freshness.pendingWritten > 0 && Date.now() < drainDeadline) {
       await sleep(250);
       await observe();
+      if (freshness.pendingWritten !== lastPending) {
+        lastPending = freshness.pendingWritten;
+        movedAt = Date.now();
+      } else if (Date.now() - movedAt >= STREAM_SETTLED_MS) break;
+    }
+    if (gen && perEvent && freshness.pendingWritten > 0) {
+      const pass = await pipeline.reconcileNow(startedAtMs - 60_000).catch((err: unknown) => {
+        say(`reconcile pass failed: ${(err as Error).message}`);
+        return undefined;
+      });
+      if (pass) {
+        say(
+          `reconcile: ${pass.missingFound} rows the stream had not delivered (later than the poller's look-back) re-published and applied; drift left ${pass.driftLeft}`,
+        );
+        await observe();
+      }
     }
     const t = await totals();
     const snap = freshness.snapshot(await observe());
@@ -199,6 +227,7 @@ export function statusLine(t: Totals, snap: FreshnessSnapshot, perEvent: boolean
     `written ${t.gen?.written ?? 0}${t.gen && t.gen.late > 0 ? ` (${t.gen.late} late)` : ""}`,
     `applied ${t.applied ?? "?"}`,
     `dead letters ${t.deadLetters ?? "?"}`,
+    ...(t.reconciled ? [`reconciled ${t.reconciled}`] : []),
   ];
   for (const w of snap.windows) {
     const label = `last ${formatWindow(w.written.windowMs)}`;
