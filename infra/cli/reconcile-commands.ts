@@ -13,6 +13,7 @@ import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { ReconcileRefusedError } from "../../lib/errors.js";
 import { rebuildHours } from "../../lib/use-cases/reconcile/rebuild-hours.js";
 import { type PassReport, reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
+import { NO_PASS_COUNTS, passError } from "../../lib/use-cases/reconcile/reconcile-ports.js";
 import { replayRange } from "../../lib/use-cases/reconcile/replay-range.js";
 
 /** Progress lines at most this often. */
@@ -188,13 +189,11 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<void> {
           },
         );
         await rt.deps.passLog.finish(passId, {
+          ...NO_PASS_COUNTS,
           status: "done",
           partitionsChecked: r.partitionsRead,
           rowsCompared: r.rowsRead,
-          missingFound: 0,
-          republished: 0,
           deadLettered: r.skippedInvalid,
-          driftLeft: 0,
           coveredUntilMs: null,
           finishedAtMs: Date.now(),
         });
@@ -203,16 +202,11 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<void> {
         );
       } catch (err) {
         await rt.deps.passLog.finish(passId, {
+          ...NO_PASS_COUNTS,
           status: "failed",
-          partitionsChecked: 0,
-          rowsCompared: 0,
-          missingFound: 0,
-          republished: 0,
-          deadLettered: 0,
-          driftLeft: 0,
           coveredUntilMs: null,
           finishedAtMs: Date.now(),
-          error: err instanceof Error ? err.message : String(err),
+          error: passError(err),
         });
         throw err;
       }

@@ -1,14 +1,15 @@
 import { changeMessage, type OutgoingMessage } from "../../core/change-message.js";
 import type { TrackingRow } from "../../core/tracking-row.js";
-import { ProducerFencedError } from "../../errors.js";
 import { mapLimit } from "../map-limit.js";
 import type { Log } from "../ports/log.js";
 import {
   type AccountedEvents,
   type ChangePublisher,
   type LakePartitions,
+  NO_PASS_COUNTS,
   type PartitionKey,
   partitionKeyString,
+  passError,
   type ReconcileMode,
   type ReconcilePassCounts,
   type ReconcilePassLog,
@@ -108,14 +109,7 @@ export async function reconcilePass(
     dryRun: req.dryRun,
     startedAtMs: started,
   });
-  const counts = {
-    partitionsChecked: 0,
-    rowsCompared: 0,
-    missingFound: 0,
-    republished: 0,
-    deadLettered: 0,
-    driftLeft: 0,
-  };
+  const counts = { ...NO_PASS_COUNTS };
   const done: number[] = [];
   const repaired: RepairedPartition[] = [];
   const drift = new Map<string, number>();
@@ -188,12 +182,7 @@ export async function reconcilePass(
     counts.deadLettered = await deadLetteredAmong(deps, repaired);
   } catch (err) {
     status = "failed";
-    error =
-      err instanceof ProducerFencedError
-        ? `fenced: ${err.message}`
-        : err instanceof Error
-          ? err.message
-          : String(err);
+    error = passError(err);
     deps.log.error("reconcile pass failed", { passId, error });
   } finally {
     await deps.publisher.disconnect().catch(() => undefined);

@@ -72,6 +72,24 @@ export interface ReconcilePassCounts {
   readonly driftLeft: number;
 }
 
+/** A pass that has counted nothing yet. */
+export const NO_PASS_COUNTS: ReconcilePassCounts = {
+  partitionsChecked: 0,
+  rowsCompared: 0,
+  missingFound: 0,
+  republished: 0,
+  deadLettered: 0,
+  driftLeft: 0,
+};
+
+/** What a failed pass records as its error: a fenced publisher says so. */
+export function passError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof Error && "code" in err && err.code === "PRODUCER_FENCED"
+    ? `fenced: ${message}`
+    : message;
+}
+
 export interface ReconcilePassStart {
   readonly mode: ReconcileMode;
   readonly fromMs: number;

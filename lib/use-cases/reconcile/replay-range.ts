@@ -1,7 +1,12 @@
 import { changeMessage } from "../../core/change-message.js";
-import { ProducerFencedError } from "../../errors.js";
 import type { Log } from "../ports/log.js";
-import type { ChangePublisher, LakePartitions, ReconcilePassLog } from "./reconcile-ports.js";
+import {
+  type ChangePublisher,
+  type LakePartitions,
+  NO_PASS_COUNTS,
+  passError,
+  type ReconcilePassLog,
+} from "./reconcile-ports.js";
 
 export interface ReplaySettings {
   readonly keyspace: string;
@@ -91,12 +96,7 @@ export async function replayRange(
       req.onProgress?.({ partitionsDone: done, partitions: partitions.length, published });
     }
   } catch (err) {
-    error =
-      err instanceof ProducerFencedError
-        ? `fenced: ${err.message}`
-        : err instanceof Error
-          ? err.message
-          : String(err);
+    error = passError(err);
     deps.log.error("replay failed", { passId, error });
   } finally {
     await deps.publisher.disconnect().catch(() => undefined);
@@ -104,13 +104,11 @@ export async function replayRange(
   const status = error === undefined ? "done" : "failed";
   const end = clock();
   await deps.passLog.finish(passId, {
+    ...NO_PASS_COUNTS,
     status,
     partitionsChecked: done,
     rowsCompared: rowsRead,
-    missingFound: 0,
     republished: published,
-    deadLettered: 0,
-    driftLeft: 0,
     coveredUntilMs: null,
     finishedAtMs: end,
     ...(error !== undefined ? { error } : {}),
