@@ -1,9 +1,10 @@
 import type { WindowFigures } from "../tooling/metrics/rolling-window.js";
 
-/** A duration for a status line: "480 ms" below 10 s, "12.3 s" above; "-" when unknown. */
+/** A duration for a status line: "480 ms" below 10 s, "12.3 s" below 2 min, "18.1 min" above; "-" when unknown. */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return "-";
-  return ms < 10_000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 10_000) return `${Math.round(ms)} ms`;
+  return ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
 }
 
 /** "10 s", "1 min", "5 min". */
