@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
+import { failureLine } from "../infra/cli/connection-failure.js";
 import { localAwsCommand } from "../infra/cli/local-aws-command.js";
 import { migrateAll } from "../infra/cli/migrate-command.js";
 import { backfillCommand, deadLettersCommand } from "../infra/cli/operations-commands.js";
@@ -85,7 +86,11 @@ program
     "3000",
   )
   .option("--batch-size <n>", "records per aggregator invocation (1..10000)", "100")
-  .option("--batching-window <ms>", "event source mapping batching window (0..300000)", "500")
+  .option(
+    "--batching-window <ms>",
+    "event source mapping batching window (0..300000; 0 like the dev stage, AWS's default is 500)",
+    "0",
+  )
   .action(
     async (o: {
       rate: string;
@@ -197,7 +202,9 @@ program
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);
+  const unreachable = failureLine("jtp", err);
+  if (unreachable) console.error(unreachable);
+  else if (err instanceof PipelineError) console.error(`error ${err.code}: ${err.message}`);
   else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -1,6 +1,10 @@
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../../lib/adapters/kafka/topic-range-reader.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
+import {
+  type ReconcilePassRecord,
+  readLastReconcilePass,
+} from "../../lib/adapters/mysql/reconcile-pass-log.js";
 import { loadConfig } from "../../lib/config/index.js";
 import { trackingTopic } from "../../lib/schema-names.js";
 import { formatPercentiles, formatRate, formatWindow } from "../local/status-format.js";
@@ -30,6 +34,7 @@ export async function statusCommand(hours: number): Promise<void> {
     for (const line of await rollingWindowLines(new AppliedEvents(pool), config.aggregator.dedupByEventId)) {
       console.log(line);
     }
+    console.log(reconcileLine(await readLastReconcilePass(pool)));
     console.log("\n  dates       hour  rows   clicks  spend          conv  qualified  disqualified");
     for (const h of latest) {
       console.log(
@@ -76,4 +81,11 @@ async function rollingWindowLines(applied: AppliedEvents, perEvent: boolean): Pr
         `    last ${formatWindow(w.applied.windowMs).padEnd(6)} ${formatRate(w.applied.perSecond).padStart(8)} applied, age ${formatPercentiles(w.applied)}`,
     ),
   ];
+}
+
+/** The newest reconcile pass (table reconcile_passes), one line. */
+export function reconcileLine(p: ReconcilePassRecord | undefined): string {
+  if (!p) return "  reconciler: no pass recorded yet";
+  const when = new Date(p.startedAtMs).toISOString();
+  return `  reconciler: last pass #${p.id} (${p.mode}${p.dryRun ? ", dry run" : ""}) ${p.status} at ${when}: ${p.partitionsChecked} partitions, ${p.rowsCompared} rows compared, ${p.missingFound} missing, ${p.republished} re-published, ${p.deadLettered} dead-lettered, drift left ${p.driftLeft}${p.error ? ` (${p.error})` : ""}`;
 }

@@ -1,7 +1,7 @@
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { failureLine, refusedAddress } from "../../bench/run-script.js";
 import { nonNegativeInt, positiveInt, positiveIntList, scriptProgram } from "../../bench/script-args.js";
+import { failureLine, refusedAddress } from "../../infra/cli/connection-failure.js";
 
 function parse(args: string[]): { load: number; kills: number; rates: number[] } {
   return scriptProgram("t", "test")

@@ -1,9 +1,3 @@
-/**
- * End-to-end freshness from counts: the generator records when each batch of events was written
- * (cumulative count, time); the warehouse reports how many events it has applied. When the applied
- * count passes a batch's cumulative count, that batch is visible: its freshness is the difference in
- * time. Partitions apply out of order, so this is a watermark estimate, weighted by batch size.
- */
 /** Weighted latency samples (e.g. per aggregator batch: now − oldest event time, weight = records). */
 export class WeightedLatency {
   private readonly samples: Array<{ ms: number; weight: number }> = [];
@@ -33,6 +27,12 @@ export class WeightedLatency {
   }
 }
 
+/**
+ * End-to-end freshness from counts: the generator records when each batch of events was written
+ * (cumulative count, time); the warehouse reports how many events it has applied. When the applied
+ * count passes a batch's cumulative count, that batch is visible: its freshness is the difference in
+ * time. Partitions apply out of order, so this is a watermark estimate, weighted by batch size.
+ */
 export class CountWatermarkFreshness {
   private readonly pending: Array<{ cumulative: number; size: number; writtenAtMs: number }> = [];
   private readonly samples = new WeightedLatency();
