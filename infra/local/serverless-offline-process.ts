@@ -109,6 +109,9 @@ export async function startServerlessOffline(
       "start",
       "--stage",
       "local",
+      // The functions see this process's whole environment (CDC_*, AGG_*, RECONCILE_* …), as the
+      // jtp commands do; without it only the variables serverless.yml lists reach them.
+      "--localEnvironment",
       ...portArgs,
     ],
     { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
