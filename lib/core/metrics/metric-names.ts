@@ -1,4 +1,4 @@
-import type { InvalidReasonCode } from "../record-validation.js";
+import { INVALID_REASON_CODES, type InvalidReasonCode } from "../record-validation.js";
 
 /**
  * The ONE place the pipeline's CloudWatch metric names, namespace and dimensions are declared.
@@ -68,30 +68,13 @@ export const RECONCILER_METRIC = {
 } as const;
 
 /**
- * Dead-letter reason codes with a metric of their own (`DeadLetters_<code>`). The list must cover
- * every validation reason code (lib/core/record-validation.ts; checked at compile time below); a
- * code outside it at run time is counted as `DeadLetters_other`.
+ * Dead-letter reason codes with a metric of their own (`DeadLetters_<code>`): exactly the
+ * validation reason codes, which lib/core/record-validation.ts owns. A code outside them at run
+ * time is counted as `DeadLetters_other`.
  */
-export const DEAD_LETTER_REASON_CODES = [
-  "missing_value",
-  "record_too_large",
-  "invalid_base64",
-  "invalid_utf8",
-  "invalid_json",
-  "invalid_envelope",
-  "unsupported_op",
-  "missing_job_id",
-  "invalid_ts",
-  "invalid_row",
-  "invalid_event_id",
-  "implausible_event_time",
-] as const;
-export type DeadLetterReasonCode = (typeof DEAD_LETTER_REASON_CODES)[number];
+export const DEAD_LETTER_REASON_CODES: readonly InvalidReasonCode[] = INVALID_REASON_CODES;
+export type DeadLetterReasonCode = InvalidReasonCode;
 export const OTHER_DEAD_LETTER_REASON = "other";
-
-/** Fails to compile when a validation reason code has no dead-letter metric. */
-type UncoveredReason = Exclude<InvalidReasonCode, DeadLetterReasonCode>;
-export const EVERY_REASON_CODE_HAS_A_METRIC: [UncoveredReason] extends [never] ? true : never = true;
 
 export function deadLetterMetricName(code: string): string {
   const known = (DEAD_LETTER_REASON_CODES as readonly string[]).includes(code);
