@@ -1,25 +1,23 @@
 import { AGGREGATOR_METRIC, deadLetterMetricName } from "../../core/metrics/metric-names.js";
+import type { BatchSummary } from "../../use-cases/apply-batch.js";
 import { COUNT, type MetricsSink, MILLISECONDS, whole } from "./function-metrics.js";
 
-/**
- * The part of the aggregator's BatchSummary (lib/use-cases/apply-batch.ts) its metrics are made of.
- */
-export interface AggregatorMetricsInput {
-  readonly recordsIn: number;
-  readonly applied: number;
-  readonly deadLettered: number;
-  /** Dead letters per reason code; codes outside the fixed set count as DeadLetters_other. */
-  readonly deadLetteredByReason: Readonly<Record<string, number>>;
-  readonly implausible: number;
-  readonly skippedReplays: number;
-  readonly skippedDuplicates: number;
-  readonly rowsUpserted: number;
-  readonly batchMs: number;
-  readonly transactionMs: number;
-  readonly attempts: number;
-  /** now − oldest event time among applied records; null when nothing was applied. */
-  readonly freshnessMs: number | null;
-}
+/** The part of the aggregator's batch summary its metrics are made of (field meanings there). */
+export type AggregatorMetricsInput = Pick<
+  BatchSummary,
+  | "recordsIn"
+  | "applied"
+  | "deadLettered"
+  | "deadLetteredByReason"
+  | "implausible"
+  | "skippedReplays"
+  | "skippedDuplicates"
+  | "rowsUpserted"
+  | "batchMs"
+  | "transactionMs"
+  | "attempts"
+  | "freshnessMs"
+>;
 
 /** Adds the aggregator's metrics for one applied batch (flushed by the caller). */
 export function emitAggregatorBatch(metrics: MetricsSink, s: AggregatorMetricsInput): void {
