@@ -1,15 +1,22 @@
-import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   DIMENSION,
   EMITTED_METRICS,
   METRIC_SERVICE,
   METRICS_NAMESPACE,
 } from "../../lib/core/metrics/metric-names.js";
+import {
+  type Json,
+  type JsonObject,
+  packagedStagesForFile,
+  type Resource,
+  ROOT,
+  STAGES,
+  type Stage,
+  type Template,
+} from "./support/serverless-package.js";
 
 /**
  * `serverless package` for every stage (offline, no credentials, in a scratch copy of the project),
@@ -19,24 +26,6 @@ import {
  * the SNS topic param, and the functions get the stage dimension and the secret max age.
  * (cfn-lint and the IAM checks of the same templates: test/package/iac-package.test.ts.)
  */
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const STAGES = ["local", "dev", "prod"] as const;
-type Stage = (typeof STAGES)[number];
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-interface Resource {
-  Type: string;
-  Condition?: string;
-  Properties: JsonObject;
-}
-interface Template {
-  Resources: Record<string, Resource>;
-  Parameters?: Record<string, { Default?: Json }>;
-  Conditions?: Record<string, Json>;
-}
 
 const REQUIRED_ALARMS = [
   "AggregatorOffsetLagAlarm",
@@ -52,56 +41,8 @@ const REQUIRED_ALARMS = [
 /** The dashboard body's Fn::Sub placeholder for the stage. */
 const STAGE_PLACEHOLDER = `\${${"Stage"}}`;
 
-let sandbox: string;
-const templates = new Map<Stage, Template>();
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(KAFKA|CASSANDRA|MYSQL|REPORTING|CDC|AGG|JTP|AWS|SECRETS)_/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-}
-
-beforeAll(async () => {
-  sandbox = mkdtempSync(path.join(tmpdir(), "jtp-alarms-"));
-  for (const p of ["serverless.yml", "package.json", "tsconfig.json", "functions", "lib", "infra/aws"]) {
-    cpSync(path.join(ROOT, p), path.join(sandbox, p), { recursive: true });
-  }
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(sandbox, "node_modules"), "dir");
-  for (const stage of STAGES) {
-    const out = path.join(sandbox, `.package-${stage}`);
-    await run(
-      process.execPath,
-      [
-        path.join(sandbox, "node_modules/serverless/bin/serverless.js"),
-        "package",
-        "--stage",
-        stage,
-        "--package",
-        out,
-      ],
-      { cwd: sandbox, env: cleanEnv(), timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
-    ).catch((err: { stdout?: string; stderr?: string }) => {
-      throw new Error(
-        `serverless package --stage ${stage} failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
-      );
-    });
-    const file = path.join(out, "cloudformation-template-update-stack.json");
-    templates.set(stage, JSON.parse(readFileSync(file, "utf8")) as Template);
-  }
-}, 170_000);
-
-afterAll(() => {
-  if (sandbox) rmSync(sandbox, { recursive: true, force: true });
-});
-
-const tpl = (stage: Stage): Template => {
-  const t = templates.get(stage);
-  if (!t) throw new Error(`no template for ${stage}`);
-  return t;
-};
+const packaged = packagedStagesForFile("jtp-alarms-", 170_000);
+const tpl = (stage: Stage): Template => packaged.template(stage);
 
 const alarmsOf = (t: Template): Array<[string, Resource]> =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm");

@@ -1,9 +1,15 @@
-import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import {
+  type Json,
+  type JsonObject,
+  packagedStagesForFile,
+  ROOT,
+  run,
+  STAGES,
+  type Stage,
+  type Template,
+} from "./support/serverless-package.js";
 
 /**
  * `serverless package` for every stage, offline and without credentials, then cfn-lint (PyPI) on the
@@ -12,71 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * `serverless offline` that may be running in the work tree.
  */
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const STAGES = ["local", "dev", "prod"] as const;
-type Stage = (typeof STAGES)[number];
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-interface Template {
-  Resources: Record<string, { Type: string; Condition?: string; Properties: JsonObject; DependsOn?: Json }>;
-  Parameters?: Record<string, { Default?: Json }>;
-}
-
-let sandbox: string;
-const templates = new Map<Stage, Template>();
-const templatePaths = new Map<Stage, string>();
-
-/** Environment for `serverless`: no variables of this machine's runs leak into the templates. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(KAFKA|CASSANDRA|MYSQL|REPORTING|CDC|AGG|JTP|AWS)_/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
-}
-
-beforeAll(async () => {
-  sandbox = mkdtempSync(path.join(tmpdir(), "jtp-iac-"));
-  for (const p of ["serverless.yml", "package.json", "tsconfig.json", "functions", "lib", "infra/aws"]) {
-    cpSync(path.join(ROOT, p), path.join(sandbox, p), { recursive: true });
-  }
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(sandbox, "node_modules"), "dir");
-  for (const stage of STAGES) {
-    const out = path.join(sandbox, `.package-${stage}`);
-    await run(
-      process.execPath,
-      [
-        path.join(sandbox, "node_modules/serverless/bin/serverless.js"),
-        "package",
-        "--stage",
-        stage,
-        "--package",
-        out,
-      ],
-      { cwd: sandbox, env: cleanEnv(), timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
-    ).catch((err: { stdout?: string; stderr?: string }) => {
-      throw new Error(
-        `serverless package --stage ${stage} failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`,
-      );
-    });
-    const file = path.join(out, "cloudformation-template-update-stack.json");
-    templatePaths.set(stage, file);
-    templates.set(stage, JSON.parse(readFileSync(file, "utf8")) as Template);
-  }
-}, 120_000);
-
-afterAll(() => {
-  if (sandbox) rmSync(sandbox, { recursive: true, force: true });
-});
-
-const tpl = (stage: Stage): Template => {
-  const t = templates.get(stage);
-  if (!t) throw new Error(`no template for ${stage}`);
-  return t;
-};
+const packaged = packagedStagesForFile("jtp-iac-", 120_000);
+const tpl = (stage: Stage): Template => packaged.template(stage);
 
 /** Every IAM statement of the template, both branches of each Fn::If (a statement may be conditional). */
 function iamStatements(t: Template): JsonObject[] {
@@ -130,7 +73,7 @@ const ALLOWED_ON_ANY_RESOURCE = new Set([
 
 describe("serverless package (every stage, offline) and cfn-lint", () => {
   it("cfn-lint passes on the three generated templates and the data-store templates", async () => {
-    const files = STAGES.map((s) => templatePaths.get(s) ?? "");
+    const files = STAGES.map((s) => packaged.templatePath(s));
     const lint = await run("bash", [path.join(ROOT, "scripts/cfn-lint.sh"), ...files], {
       cwd: ROOT,
       timeout: 110_000,
