@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
 import { ReconcileLab } from "./support/reconcile-harness.js";
 
 /** A poison row found missing and re-published comes back dead-lettered, and the pass counts it so. */
@@ -14,14 +13,7 @@ describe("reconciler: re-published poison is counted as dead-lettered", () => {
       const rt = lab.reconciler();
       const fromMs = at - 10_000;
       const toMs = Date.now();
-      const buckets = lab.cliBuckets(rt, fromMs, toMs);
-      const report = await reconcilePass(rt.settings, rt.deps, {
-        mode: "cli",
-        buckets,
-        fromMs,
-        toMs,
-        dryRun: false,
-      });
+      const report = await lab.cliPass(rt, fromMs, toMs);
       await lab.expectEachEventOnce();
       expect(report).toMatchObject({ missingFound: 6, republished: 6, deadLettered: 1, driftLeft: 0 });
       expect(await lab.pass(report.passId)).toMatchObject({ dead_lettered: 1, drift_left: 0 });

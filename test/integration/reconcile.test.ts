@@ -2,10 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
-import { reconcilePass } from "../../lib/use-cases/reconcile/reconcile-pass.js";
 import { runScheduledPass } from "../../lib/use-cases/reconcile/run-scheduled-pass.js";
 import { readAllChangeEvents } from "./support/isolated-lake.js";
-import { ReconcileLab, runJtp } from "./support/reconcile-harness.js";
+import { expectRefusedWithGuardOff, ReconcileLab, runJtp } from "./support/reconcile-harness.js";
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -54,13 +53,7 @@ describe("reconciler: the warehouse converges to the lake", () => {
       const toMs = Date.now();
       const buckets = lab.cliBuckets(rt, fromMs, toMs);
       const lakeRows = lab.lake.valid.length + lab.lake.poison.length;
-      const first = await reconcilePass(rt.settings, rt.deps, {
-        mode: "cli",
-        buckets,
-        fromMs,
-        toMs,
-        dryRun: false,
-      });
+      const first = await lab.cliPass(rt, fromMs, toMs, { buckets });
       const expectedMissing = 40 * 3 + 60 + 1;
       // deadLettered (re-published rows that came back dead-lettered) is checked on its own in
       // reconcile-dead-lettered.failing.ts: reconcilePass never sets it (reported to the lead).
@@ -90,13 +83,7 @@ describe("reconciler: the warehouse converges to the lake", () => {
       });
 
       // A second pass over the same range finds nothing to repair.
-      const second = await reconcilePass(rt.settings, rt.deps, {
-        mode: "cli",
-        buckets,
-        fromMs,
-        toMs,
-        dryRun: false,
-      });
+      const second = await lab.cliPass(rt, fromMs, toMs, { buckets });
       expect(second).toMatchObject({
         status: "done",
         rowsCompared: lakeRows,
@@ -135,13 +122,7 @@ describe("reconciler: the warehouse converges to the lake", () => {
       const buckets = lab.cliBuckets(rt, fromMs, toMs);
       // Both start at once: the poller from its start position, the pass over the same buckets.
       const poller = lab.startPoller();
-      const report = await reconcilePass(rt.settings, rt.deps, {
-        mode: "cli",
-        buckets,
-        fromMs,
-        toMs,
-        dryRun: false,
-      });
+      const report = await lab.cliPass(rt, fromMs, toMs, { buckets });
       await lab.waitForAccounted(backlog.length);
       await poller.stop();
       expect(report).toMatchObject({ status: "done", rowsCompared: backlog.length, driftLeft: 0 });
@@ -202,22 +183,7 @@ describe("reconciler: the warehouse converges to the lake", () => {
   }, 120_000);
 
   it("refuses to run with the event-id guard off, says why, publishes nothing", async () => {
-    const lab = await ReconcileLab.open("jtp_t_rec_guard", { AGG_DEDUP_BY_EVENT_ID: "false" });
-    try {
-      const from = Date.now() - 2 * MIN;
-      await lab.lake.write(100, (i) => from + i * 100);
-      const run = await runJtp(
-        ["reconcile", "--from", new Date(from - 5_000).toISOString(), "--to", new Date().toISOString()],
-        lab.env,
-      );
-      expect(run.code).not.toBe(0);
-      expect(run.stderr).toContain("AGG_DEDUP_BY_EVENT_ID");
-      expect(run.stderr).toMatch(/counted twice/);
-      expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
-      expect(await lab.passes()).toEqual([]);
-    } finally {
-      await lab.close();
-    }
+    await expectRefusedWithGuardOff("jtp_t_rec_guard", "reconcile");
   }, 60_000);
 
   it("scheduled passes check partitions on the back-off schedule: only due buckets, carrying on after the last covered check", async () => {
@@ -233,13 +199,7 @@ describe("reconciler: the warehouse converges to the lake", () => {
       const budget = { remainingMs: () => 600_000, safetyMarginMs: 1_000 };
 
       // A dry run compares and publishes nothing.
-      const dry = await reconcilePass(rt.settings, rt.deps, {
-        mode: "cli",
-        buckets: lab.cliBuckets(rt, now - 3 * HOUR + MIN, now),
-        fromMs: now - 3 * HOUR + MIN,
-        toMs: now,
-        dryRun: true,
-      });
+      const dry = await lab.cliPass(rt, now - 3 * HOUR + MIN, now, { dryRun: true });
       expect(dry).toMatchObject({ status: "done", missingFound: 100, republished: 0 });
       expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
 

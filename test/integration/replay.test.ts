@@ -4,7 +4,13 @@ import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import { replayRange } from "../../lib/use-cases/reconcile/replay-range.js";
 import { factTotals } from "./support/aggregator-helpers.js";
 import { readAllChangeEvents } from "./support/isolated-lake.js";
-import { ReconcileLab as Lab, type ReconcileLab, runJtp } from "./support/reconcile-harness.js";
+import {
+  expectRefusedWithGuardOff,
+  type JtpRun,
+  ReconcileLab as Lab,
+  type ReconcileLab,
+  runJtp,
+} from "./support/reconcile-harness.js";
 
 const HOUR = 3_600_000;
 
@@ -23,6 +29,14 @@ function hoursOf(lab: ReconcileLab): {
     hours.push({ dates: iso.slice(0, 10), hours: Number(iso.slice(11, 13)) });
   }
   return { fromMs, toMs, hours };
+}
+
+/** `jtp replay --rebuild` of [fromMs, toMs) as the operator runs it. */
+function runRebuild(lab: ReconcileLab, fromMs: number, toMs: number): Promise<JtpRun> {
+  return runJtp(
+    ["replay", "--from", new Date(fromMs).toISOString(), "--to", new Date(toMs).toISOString(), "--rebuild"],
+    lab.env,
+  );
 }
 
 /**
@@ -84,17 +98,7 @@ describe("replay and rebuild", () => {
       expect(await lab.waitForRecords(1_800)).toBe(1_800);
       expect((await factTotals(lab.pool, lab.jobFrom)).size).toBe(0);
 
-      const rebuild = await runJtp(
-        [
-          "replay",
-          "--from",
-          new Date(fromMs).toISOString(),
-          "--to",
-          new Date(toMs).toISOString(),
-          "--rebuild",
-        ],
-        lab.env,
-      );
+      const rebuild = await runRebuild(lab, fromMs, toMs);
       expect(rebuild.code, rebuild.stdout + rebuild.stderr).toBe(0);
       expect(rebuild.stdout).toMatch(/\[rebuild\] pass \d+ done .* from 600 lake rows/);
       expect(await factTotals(lab.pool, lab.jobFrom)).toEqual(facts);
@@ -108,22 +112,7 @@ describe("replay and rebuild", () => {
   }, 120_000);
 
   it("refuses to replay with the event-id guard off, says why, publishes nothing", async () => {
-    const lab = await Lab.open("jtp_t_replay_guard", { AGG_DEDUP_BY_EVENT_ID: "false" });
-    try {
-      const from = Date.now() - 120_000;
-      await lab.lake.write(100, (i) => from + i * 100);
-      const run = await runJtp(
-        ["replay", "--from", new Date(from - 5_000).toISOString(), "--to", new Date().toISOString()],
-        lab.env,
-      );
-      expect(run.code).not.toBe(0);
-      expect(run.stderr).toContain("AGG_DEDUP_BY_EVENT_ID");
-      expect(run.stderr).toMatch(/counted twice/);
-      expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
-      expect(await lab.passes()).toEqual([]);
-    } finally {
-      await lab.close();
-    }
+    await expectRefusedWithGuardOff("jtp_t_replay_guard", "replay");
   }, 60_000);
 
   it("refuses a range beyond RECONCILE_HORIZON, pointing to --rebuild, which then recomputes those hours", async () => {
@@ -150,17 +139,7 @@ describe("replay and rebuild", () => {
 
       // What the message points to: the hour rebuilt from the lake, each event once.
       const { fromMs, toMs } = hoursOf(lab);
-      const rebuild = await runJtp(
-        [
-          "replay",
-          "--from",
-          new Date(fromMs).toISOString(),
-          "--to",
-          new Date(toMs).toISOString(),
-          "--rebuild",
-        ],
-        lab.env,
-      );
+      const rebuild = await runRebuild(lab, fromMs, toMs);
       expect(rebuild.code, rebuild.stdout + rebuild.stderr).toBe(0);
       expect(await lab.passes()).toEqual([{ id: 1, mode: "rebuild", status: "done" }]);
       await lab.expectEachEventOnce();

@@ -23,10 +23,11 @@ import { eventId, type TrackingRow } from "../../../lib/core/tracking-row.js";
 import { MYSQL_TABLES, trackingTopic } from "../../../lib/schema-names.js";
 import { type InvocationSummary, runPollerInvocation } from "../../../lib/use-cases/cdc/run-invocation.js";
 import type { Log } from "../../../lib/use-cases/ports/log.js";
+import { type PassReport, reconcilePass } from "../../../lib/use-cases/reconcile/reconcile-pass.js";
 import { referenceTotals } from "../../support/aggregator-fixtures.js";
 import { aggregatorHandler, factTotals, jobBlock } from "./aggregator-helpers.js";
 import { uniqueName } from "./config.js";
-import { isolatedLake } from "./isolated-lake.js";
+import { isolatedLake, readAllChangeEvents } from "./isolated-lake.js";
 
 /**
  * A whole pipeline of its own for one reconciler test, on the real servers: an isolated lake
@@ -278,6 +279,25 @@ export class ReconcileLab {
     );
   }
 
+  /**
+   * One pass as `jtp reconcile --from --to` runs it (mode cli, in-process); `buckets` default to
+   * cliBuckets of the range.
+   */
+  cliPass(
+    rt: ReconcilerRuntime,
+    fromMs: number,
+    toMs: number,
+    options: { buckets?: readonly number[]; dryRun?: boolean } = {},
+  ): Promise<PassReport> {
+    return reconcilePass(rt.settings, rt.deps, {
+      mode: "cli",
+      buckets: options.buckets ?? this.cliBuckets(rt, fromMs, toMs),
+      fromMs,
+      toMs,
+      dryRun: options.dryRun ?? false,
+    });
+  }
+
   /** Waits until every bucket holding `rows` has closed and left the poller's look-back. */
   async waitUntilReconcilable(rows: readonly TrackingRow[]): Promise<void> {
     const streamingMs = lookBackMs(this.config.cdc.sweeps) + this.config.cdc.settleMs;
@@ -398,6 +418,33 @@ export class ReconcileLab {
     }
     await this.admin.end().catch(() => undefined);
     await this.dropLake();
+  }
+}
+
+/**
+ * `jtp <command>` over 100 lake rows of the last 2 min in a lab whose aggregator runs without the
+ * event-id guard (AGG_DEDUP_BY_EVENT_ID=false): the command fails naming the variable and why,
+ * publishes nothing and records no pass.
+ */
+export async function expectRefusedWithGuardOff(
+  prefix: string,
+  command: "reconcile" | "replay",
+): Promise<void> {
+  const lab = await ReconcileLab.open(prefix, { AGG_DEDUP_BY_EVENT_ID: "false" });
+  try {
+    const from = Date.now() - 120_000;
+    await lab.lake.write(100, (i) => from + i * 100);
+    const run = await runJtp(
+      [command, "--from", new Date(from - 5_000).toISOString(), "--to", new Date().toISOString()],
+      lab.env,
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("AGG_DEDUP_BY_EVENT_ID");
+    expect(run.stderr).toMatch(/counted twice/);
+    expect(await readAllChangeEvents(lab.config)).toHaveLength(0);
+    expect(await lab.passes()).toEqual([]);
+  } finally {
+    await lab.close();
   }
 }
 
