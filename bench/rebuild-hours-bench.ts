@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import mysql, { type Pool } from "mysql2/promise";
 import { listMigrations } from "../infra/migrate/migration-files.js";
+import { trackAt } from "../infra/tooling/generator/tracking-event-factory.js";
 import { MysqlJobCompanyLookup } from "../lib/adapters/mysql/job-company-lookup.js";
 import { MysqlWarehouseRebuild } from "../lib/adapters/mysql/warehouse-rebuild.js";
 import { loadConfig, requireSecret } from "../lib/config/index.js";
@@ -54,19 +55,6 @@ const BUCKET_MS = 60_000;
 const DAY_MS = 86_400_000;
 const DAY = Date.UTC(2026, 10, 29);
 const PER_PARTITION = Math.ceil(ROWS / ((DAY_MS / BUCKET_MS) * SHARDS));
-const TRACKS = [
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "conversion",
-  "qualified",
-  "unqualified",
-];
-
 const config = loadConfig();
 const scratch = `${config.mysql.database}_rebuild_bench`;
 
@@ -87,7 +75,7 @@ class SyntheticLake implements LakePartitions {
         shard: p.shard,
         create_time: `00000000-0000-1000-8000-${hex}`,
         job_id: 1 + (n % JOBS),
-        custom_track: TRACKS[n % TRACKS.length] ?? null,
+        custom_track: trackAt(n),
         bid: Math.fround(0.1 + (n % 50) / 10),
         campaign_id: n % 20,
         group_id: n % 5,

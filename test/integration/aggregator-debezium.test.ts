@@ -1,6 +1,7 @@
 import type { MSKRecord } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trackAt } from "../../infra/tooling/generator/tracking-event-factory.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
@@ -31,24 +32,11 @@ afterAll(async () => {
   await pool.end();
 });
 
-const TRACKS = [
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "click",
-  "conversion",
-  "qualified",
-  "unqualified",
-];
-
 function rowsFor(n: number, base: number, startMs: number): TrackingRow[] {
   return Array.from({ length: n }, (_, i) =>
     trackingRow({
       job_id: base + (i % 40),
-      custom_track: i % 101 === 0 ? "impression" : (TRACKS[i % TRACKS.length] as string),
+      custom_track: i % 101 === 0 ? "impression" : trackAt(i),
       bid: i % 13 === 0 ? null : Math.fround(0.05 + (i % 50) / 10),
       publisher_id: 1 + (i % 3),
       campaign_id: i % 11 === 0 ? null : 1 + (i % 2),

@@ -21,6 +21,16 @@ export interface Catalogue {
   readonly publisherIds: readonly number[];
 }
 
+/** The mix as a cycle of 10 tracks (click ×7, conversion, qualified, unqualified) for rows made by index. */
+const TRACK_CYCLE: readonly string[] = TRACK_MIX.flatMap(([track, p]) =>
+  Array.from({ length: Math.round(p * 10) }, () => track),
+);
+
+/** The track of row `i` of a deterministic data set: the mix, in a fixed order. */
+export function trackAt(i: number): string {
+  return TRACK_CYCLE[i % TRACK_CYCLE.length] ?? "click";
+}
+
 export function pickTrack(rng: Rng): string {
   let r = rng();
   for (const [track, p] of TRACK_MIX) {
