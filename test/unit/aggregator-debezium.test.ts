@@ -4,18 +4,15 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { KafkaRecord } from "../../lib/core/kafka-record.js";
 import { type RecordVerdict, validateRecord } from "../../lib/core/record-validation.js";
-import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
-import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
-import { createApplyBatch } from "../../lib/use-cases/apply-batch.js";
 import {
   debeziumEvent,
   debeziumRecord,
   envelopeJson,
-  mskEvent,
   mskRecord,
   trackingRow,
 } from "../support/aggregator-fixtures.js";
+import { applyBatchOn, applyMskRecords } from "../support/apply-batch-on-fakes.js";
 import { FakeWarehouse } from "../support/fake-warehouse.js";
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/debezium-cassandra");
@@ -195,17 +192,7 @@ describe("Debezium Cassandra events: cells and sources", () => {
 describe("apply batch: both shapes in one batch", () => {
   it("counts a row once whichever shape (or both) carried it, and dead-letters updates and deletes", async () => {
     const warehouse = new FakeWarehouse();
-    const apply = createApplyBatch({
-      warehouse,
-      jobs: { companyIds: async () => new Map() },
-      bucketer: hourBucketer("UTC"),
-      options: {
-        dedupByEventId: true,
-        dedupWindowHours: 24,
-        maxRecordBytes: 1 << 20,
-        retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
-      },
-    });
+    const apply = applyBatchOn(warehouse);
     const rows = Array.from({ length: 6 }, () => trackingRow({ custom_track: "click" }));
     let offset = 0;
     const at = () => ({ topic: "t", partition: 0, offset: offset++ });
@@ -223,7 +210,7 @@ describe("apply batch: both shapes in one batch", () => {
         }),
       }),
     ];
-    const s = await apply(decodeKafkaEvent(mskEvent(records)).records);
+    const s = await applyMskRecords(apply, records);
     expect(s).toMatchObject({
       applied: 6,
       skippedDuplicates: 6,

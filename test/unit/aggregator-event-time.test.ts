@@ -5,17 +5,10 @@ import {
   eventTimeBounds,
 } from "../../lib/core/change-event/event-time-bounds.js";
 import { validateRecord } from "../../lib/core/record-validation.js";
-import { hourBucketer } from "../../lib/core/time-bucket.js";
 import type { TrackingRow } from "../../lib/core/tracking-row.js";
-import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
-import { type ApplyBatchOptions, createApplyBatch } from "../../lib/use-cases/apply-batch.js";
-import {
-  debeziumEvent,
-  envelopeJson,
-  mskEvent,
-  recordsOf,
-  trackingRow,
-} from "../support/aggregator-fixtures.js";
+import type { ApplyBatchOptions } from "../../lib/use-cases/apply-batch.js";
+import { debeziumEvent, envelopeJson, recordsOf, trackingRow } from "../support/aggregator-fixtures.js";
+import { applyBatchOn, applyMskRecords } from "../support/apply-batch-on-fakes.js";
 import { FakeWarehouse } from "../support/fake-warehouse.js";
 
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
@@ -75,22 +68,10 @@ describe("implausible event times (bounds inclusive)", () => {
 });
 
 describe("apply batch with implausible event times", () => {
-  const OPTIONS: ApplyBatchOptions = {
-    dedupByEventId: true,
-    dedupWindowHours: 24,
-    maxRecordBytes: 1 << 20,
-    retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
-  };
   const run = async (rows: TrackingRow[], options: Partial<ApplyBatchOptions> = {}) => {
     const warehouse = new FakeWarehouse();
-    const apply = createApplyBatch({
-      warehouse,
-      jobs: { companyIds: async () => new Map() },
-      bucketer: hourBucketer("UTC"),
-      options: { ...OPTIONS, ...options },
-      clock: () => NOW,
-    });
-    const summary = await apply(decodeKafkaEvent(mskEvent(recordsOf("t", 0, 0, rows))).records);
+    const apply = applyBatchOn(warehouse, { options, clock: () => NOW });
+    const summary = await applyMskRecords(apply, recordsOf("t", 0, 0, rows));
     return { summary, warehouse };
   };
 

@@ -6,10 +6,10 @@ import { clearSecretCache, type SecretStringReader } from "../../lib/adapters/se
 import { loadConfig } from "../../lib/config/index.js";
 import { type TopicPartition, topicPartitionKey } from "../../lib/core/kafka-record.js";
 import { EMITTED_METRICS, METRIC_SERVICE, METRICS_NAMESPACE } from "../../lib/core/metrics/metric-names.js";
-import { hourBucketer } from "../../lib/core/time-bucket.js";
-import { type ApplyBatch, createApplyBatch } from "../../lib/use-cases/apply-batch.js";
+import type { ApplyBatch } from "../../lib/use-cases/apply-batch.js";
 import type { Warehouse, WarehouseTx } from "../../lib/use-cases/apply-batch-ports.js";
 import { fakeContext, mskEvent, mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { applyBatchOn } from "../support/apply-batch-on-fakes.js";
 import { captureEmf, metricDeclarations, metricValues } from "../support/emf-capture.js";
 
 /** Minimal in-memory warehouse (our port): ledger, claimed event ids, counts of what was written. */
@@ -57,19 +57,7 @@ const silent = new Logger({ serviceName: "test", logLevel: "SILENT" });
 const config = loadConfig({ JTP_STATE_DIR: "/nonexistent-jtp-state" });
 
 function applyBatchOver(warehouse: Warehouse): ApplyBatch {
-  return createApplyBatch({
-    warehouse,
-    jobs: { companyIds: async () => new Map() },
-    bucketer: hourBucketer("UTC"),
-    options: {
-      dedupByEventId: true,
-      dedupWindowHours: 24,
-      maxRecordBytes: 1 << 20,
-      retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
-    },
-    clock,
-    sleep: async () => undefined,
-  });
+  return applyBatchOn(warehouse, { clock, sleep: async () => undefined });
 }
 
 /** The known batch: 3 clicks (oldest written 2.5 s before NOW), 1 not JSON, 1 dated 2 h ahead, 1 re-sent event. */
