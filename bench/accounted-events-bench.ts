@@ -14,38 +14,26 @@
  * Prints the median time of `--rounds` rounds per variant and checks every variant's totals.
  */
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
-import mysql, { type Pool } from "mysql2/promise";
-import { listMigrations } from "../infra/migrate/migration-files.js";
+import type { Pool } from "mysql2/promise";
 import { MysqlAccountedEvents } from "../lib/adapters/mysql/accounted-events.js";
-import { loadConfig, requireSecret } from "../lib/config/index.js";
+import { loadConfig } from "../lib/config/index.js";
 import { MYSQL_TABLES } from "../lib/schema-names.js";
+import { createScratchDatabase, insertEventIds } from "./scratch-database.js";
+import { nonNegativeInt, positiveInt, scriptArgs, scriptProgram } from "./script-args.js";
 
-const argv = process.argv.slice(2);
-const { values } = parseArgs({
-  args: argv[0] === "--" ? argv.slice(1) : argv,
-  options: {
-    ids: { type: "string", default: "1000000" },
-    other: { type: "string", default: "500000" },
-    shards: { type: "string", default: "4" },
-    "bucket-seconds": { type: "string", default: "60" },
-    rounds: { type: "string", default: "3" },
-  },
-  allowPositionals: false,
-});
-function positive(name: string, v: string | undefined, min = 1): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name}: expected a whole number >= ${min}, got ${v}`);
-    process.exit(1);
-  }
-  return n;
-}
-const IDS = positive("ids", values.ids);
-const OTHER = positive("other", values.other, 0);
-const SHARDS = positive("shards", values.shards);
-const BUCKET_MS = positive("bucket-seconds", values["bucket-seconds"]) * 1000;
-const ROUNDS = positive("rounds", values.rounds);
+const args = scriptProgram("accounted-events-bench", "countByPartition over one day of accounted event ids")
+  .option("--ids <n>", "event ids of the day", positiveInt, 1_000_000)
+  .option("--other <n>", "event ids of the day before", nonNegativeInt, 500_000)
+  .option("--shards <n>", "lake shards", positiveInt, 4)
+  .option("--bucket-seconds <n>", "lake bucket length", positiveInt, 60)
+  .option("--rounds <n>", "timed rounds per variant", positiveInt, 3)
+  .parse(scriptArgs(), { from: "user" })
+  .opts<{ ids: number; other: number; shards: number; bucketSeconds: number; rounds: number }>();
+const IDS = args.ids;
+const OTHER = args.other;
+const SHARDS = args.shards;
+const BUCKET_MS = args.bucketSeconds * 1000;
+const ROUNDS = args.rounds;
 const DEAD_LETTERS = 1_000;
 
 const config = loadConfig();
@@ -58,37 +46,14 @@ function idOf(dayStart: number): string {
   return `${t - (t % BUCKET_MS)}/${Math.floor(Math.random() * SHARDS)}/${randomUUID()}`;
 }
 
-async function createScratch(): Promise<Pool> {
-  const admin = await mysql.createConnection({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
-  await admin.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.changeUser({ database: scratch });
-  for (const m of listMigrations("mysql")) for (const sql of m.statements) await admin.query(sql);
-  await admin.end();
-  return mysql.createPool({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-    database: scratch,
-    connectionLimit: 4,
-    timezone: "Z",
-  });
-}
-
 async function fill(pool: Pool): Promise<number> {
   const started = performance.now();
   const insert = async (n: number, dayStart: number) => {
     for (let done = 0; done < n; done += 10_000) {
-      const ids = Array.from({ length: Math.min(10_000, n - done) }, () => idOf(dayStart)).sort();
-      await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
-        ids.map((i) => [i]),
-      ]);
+      await insertEventIds(
+        pool,
+        Array.from({ length: Math.min(10_000, n - done) }, () => idOf(dayStart)),
+      );
     }
   };
   await insert(IDS, day);
@@ -99,9 +64,10 @@ async function fill(pool: Pool): Promise<number> {
     `INSERT INTO ${MYSQL_TABLES.deadLetters} (topic, partition_id, record_offset, reason_code, reason, event_id) VALUES ?`,
     [letters.map((id, i) => ["bench", 0, i, "invalid_row", "bench", id])],
   );
-  await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
-    letters.filter((_, i) => i % 2 === 0).map((i) => [i]),
-  ]);
+  await insertEventIds(
+    pool,
+    letters.filter((_, i) => i % 2 === 0),
+  );
   await pool.query(`ANALYZE TABLE ${MYSQL_TABLES.processedEvents}, ${MYSQL_TABLES.deadLetters}`);
   const [rows] = await pool.query(
     `SELECT COUNT(*) AS n FROM (
@@ -125,7 +91,7 @@ const variants = [
   { name: "15 min chunks, 2 in parallel", chunkMs: 900_000, parallelChunks: 2 },
 ] as const;
 
-const pool = await createScratch();
+const { pool, drop } = await createScratchDatabase(config, scratch, 4);
 try {
   const expected = await fill(pool);
   const results: Array<Record<string, string | number>> = [];
@@ -155,6 +121,5 @@ try {
   );
   console.table(results);
 } finally {
-  await pool.query(`DROP DATABASE IF EXISTS \`${scratch}\``).catch(() => undefined);
-  await pool.end();
+  await drop();
 }

@@ -12,13 +12,10 @@
  * then again over the rows of the first (every fact row deleted and inserted again, every event id
  * already applied). Prints the time to read and aggregate, the transaction time, and peak memory.
  */
-import { parseArgs } from "node:util";
-import mysql, { type Pool } from "mysql2/promise";
-import { listMigrations } from "../infra/migrate/migration-files.js";
 import { trackAt } from "../infra/tooling/generator/tracking-event-factory.js";
 import { MysqlJobCompanyLookup } from "../lib/adapters/mysql/job-company-lookup.js";
 import { MysqlWarehouseRebuild } from "../lib/adapters/mysql/warehouse-rebuild.js";
-import { loadConfig, requireSecret } from "../lib/config/index.js";
+import { loadConfig } from "../lib/config/index.js";
 import { hourBucketer } from "../lib/core/time-bucket.js";
 import { RAW_INT_COLUMNS, RAW_TEXT_COLUMNS, type TrackingRow } from "../lib/core/tracking-row.js";
 import type { WarehouseRow } from "../lib/use-cases/apply-batch-ports.js";
@@ -29,28 +26,18 @@ import type {
   WarehouseHour,
   WarehouseRebuild,
 } from "../lib/use-cases/reconcile/reconcile-ports.js";
+import { createScratchDatabase } from "./scratch-database.js";
+import { positiveInt, scriptArgs, scriptProgram } from "./script-args.js";
 
-const argv = process.argv.slice(2);
-const { values } = parseArgs({
-  args: argv[0] === "--" ? argv.slice(1) : argv,
-  options: {
-    rows: { type: "string", default: "1000000" },
-    shards: { type: "string", default: "4" },
-    jobs: { type: "string", default: "2000" },
-  },
-  allowPositionals: false,
-});
-function positive(name: string, v: string | undefined): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name}: expected a whole number >= 1, got ${v}`);
-    process.exit(1);
-  }
-  return n;
-}
-const ROWS = positive("rows", values.rows);
-const SHARDS = positive("shards", values.shards);
-const JOBS = positive("jobs", values.jobs);
+const args = scriptProgram("rebuild-hours-bench", "rebuildHours over one day of synthetic lake rows")
+  .option("--rows <n>", "lake rows of the day", positiveInt, 1_000_000)
+  .option("--shards <n>", "lake shards", positiveInt, 4)
+  .option("--jobs <n>", "distinct jobs", positiveInt, 2_000)
+  .parse(scriptArgs(), { from: "user" })
+  .opts<{ rows: number; shards: number; jobs: number }>();
+const ROWS = args.rows;
+const SHARDS = args.shards;
+const JOBS = args.jobs;
 const BUCKET_MS = 60_000;
 const DAY_MS = 86_400_000;
 const DAY = Date.UTC(2026, 10, 29);
@@ -117,33 +104,10 @@ class Timed implements WarehouseRebuild {
   }
 }
 
-async function createScratch(): Promise<Pool> {
-  const admin = await mysql.createConnection({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
-  await admin.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.changeUser({ database: scratch });
-  for (const m of listMigrations("mysql")) for (const sql of m.statements) await admin.query(sql);
-  await admin.query("INSERT INTO job (job_id, company_id) VALUES ?", [
-    Array.from({ length: JOBS }, (_, i) => [i + 1, 1 + (i % 100)]),
-  ]);
-  await admin.end();
-  return mysql.createPool({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-    database: scratch,
-    connectionLimit: 2,
-    timezone: "Z",
-  });
-}
-
-const pool = await createScratch();
+const { pool, drop } = await createScratchDatabase(config, scratch);
+await pool.query("INSERT INTO job (job_id, company_id) VALUES ?", [
+  Array.from({ length: JOBS }, (_, i) => [i + 1, 1 + (i % 100)]),
+]);
 let peakRss = 0;
 let peakHeap = 0;
 const sampler = setInterval(() => {
@@ -187,6 +151,5 @@ try {
   console.table(results);
 } finally {
   clearInterval(sampler);
-  await pool.query(`DROP DATABASE IF EXISTS \`${scratch}\``).catch(() => undefined);
-  await pool.end();
+  await drop();
 }

@@ -16,11 +16,10 @@ import type { CassandraClient } from "../lib/adapters/cassandra/connection.js";
 import { eventId, TRACKING_COLUMNS, type TrackingRow } from "../lib/core/tracking-row.js";
 import { MYSQL_TABLES, TRACKING_TABLE } from "../lib/schema-names.js";
 import { mapLimit } from "../lib/use-cases/map-limit.js";
+import { insertEventIds } from "./scratch-database.js";
 
 /** Rows generated, written to the lake and accounted for at a time. */
 const CHUNK_ROWS = 10_000;
-/** Event ids per multi-row INSERT IGNORE. */
-const INSERT_ROWS = 5_000;
 /**
  * Rows per unlogged single-partition batch (≈ 15 KB: well under Cassandra's default
  * batch_size_fail_threshold of 50 KiB; it logs a warning above 5 KiB, harmless here).
@@ -46,16 +45,6 @@ export interface DaySpec {
 function catalogueFrom(firstJobId: number, jobs: number): Catalogue {
   const base = buildCatalogue(jobs);
   return { ...base, jobs: base.jobs.map((j, i) => ({ ...j, jobId: firstJobId + i })) };
-}
-
-/** Inserts event ids into processed_events (as applied), sorted, in multi-row INSERT IGNORE statements. */
-export async function insertEventIds(pool: Pool, ids: readonly string[]): Promise<void> {
-  const sorted = [...ids].sort();
-  for (let i = 0; i < sorted.length; i += INSERT_ROWS) {
-    await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
-      sorted.slice(i, i + INSERT_ROWS).map((id) => [id]),
-    ]);
-  }
 }
 
 const INSERT_ROW = `INSERT INTO ${TRACKING_TABLE} (${TRACKING_COLUMNS.join(", ")}) VALUES (${TRACKING_COLUMNS.map(() => "?").join(", ")})`;

@@ -1,6 +1,10 @@
 import mysql, { type Pool } from "mysql2/promise";
 import { listMigrations } from "../infra/migrate/migration-files.js";
 import { type Config, requireSecret } from "../lib/config/index.js";
+import { MYSQL_TABLES } from "../lib/schema-names.js";
+
+/** Event ids per multi-row INSERT IGNORE. */
+const INSERT_ROWS = 5_000;
 
 /**
  * A throw-away warehouse database for a benchmark (admin account): `name` is dropped if it exists,
@@ -35,4 +39,14 @@ export async function createScratchDatabase(
       await pool.end();
     },
   };
+}
+
+/** Inserts event ids into processed_events (as applied), sorted, in multi-row INSERT IGNORE statements. */
+export async function insertEventIds(pool: Pool, ids: readonly string[]): Promise<void> {
+  const sorted = [...ids].sort();
+  for (let i = 0; i < sorted.length; i += INSERT_ROWS) {
+    await pool.query(`INSERT IGNORE INTO ${MYSQL_TABLES.processedEvents} (event_id) VALUES ?`, [
+      sorted.slice(i, i + INSERT_ROWS).map((id) => [id]),
+    ]);
+  }
 }

@@ -33,3 +33,11 @@ export const positiveIntList = (value: string): number[] => {
 export function scriptProgram(name: string, usage: string): Command {
   return new Command(name).description(usage).allowExcessArguments(false).showHelpAfterError(false);
 }
+
+/**
+ * The script's arguments as commander's `parse(args, { from: "user" })` takes them, without one
+ * leading `--` (so `npm exec -- tsx bench/x.ts -- --rounds 5` works as well as without it).
+ */
+export function scriptArgs(argv: readonly string[] = process.argv.slice(2)): string[] {
+  return argv[0] === "--" ? argv.slice(1) : [...argv];
+}

@@ -1,6 +1,12 @@
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { nonNegativeInt, positiveInt, positiveIntList, scriptProgram } from "../../bench/script-args.js";
+import {
+  nonNegativeInt,
+  positiveInt,
+  positiveIntList,
+  scriptArgs,
+  scriptProgram,
+} from "../../bench/script-args.js";
 import { failureLine, refusedAddress } from "../../infra/cli/connection-failure.js";
 
 function parse(args: string[]): { load: number; kills: number; rates: number[] } {
@@ -38,6 +44,13 @@ describe("bench script arguments", () => {
     [["--unknown", "1"]],
   ])("rejects %j with one error line", (args) => {
     expect(() => parse(args)).toThrow(CommanderError);
+  });
+
+  it("takes the arguments with or without one leading -- (npm exec -- tsx bench/x.ts -- --load 30)", () => {
+    expect(scriptArgs(["--", "--load", "30"])).toEqual(["--load", "30"]);
+    expect(scriptArgs(["--load", "30"])).toEqual(["--load", "30"]);
+    expect(parse(scriptArgs(["--", "--load", "30"]))).toMatchObject({ load: 30 });
+    expect(() => parse(["--", "--load", "30"])).toThrow(CommanderError);
   });
 });
 
