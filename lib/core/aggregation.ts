@@ -104,17 +104,19 @@ export function contributionOf(row: AggregationInput, bucketer: HourBucketer): C
   };
 }
 
+/** The measures of a grain nothing has been counted in yet. */
+export const NO_MEASURES: Readonly<Measures> = {
+  clicks: 0,
+  spendMicros: 0n,
+  bidCount: 0,
+  conversion: 0,
+  qualified: 0,
+  disqualified: 0,
+  otherTracks: 0,
+};
+
 function emptyRow(key: GrainKey): AggregateRow {
-  return {
-    ...key,
-    clicks: 0,
-    spendMicros: 0n,
-    bidCount: 0,
-    conversion: 0,
-    qualified: 0,
-    disqualified: 0,
-    otherTracks: 0,
-  };
+  return { ...key, ...NO_MEASURES };
 }
 
 /** A set of aggregate rows keyed by grain. Mutable while it is being built; `rows()` reads it out. */

@@ -12,6 +12,7 @@ import {
 } from "../../lib/adapters/mysql/reconcile-pass-log.js";
 import { MysqlWarehouseRebuild } from "../../lib/adapters/mysql/warehouse-rebuild.js";
 import { type Config, loadConfig, requireSecret } from "../../lib/config/index.js";
+import { NO_MEASURES } from "../../lib/core/aggregation.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { WarehouseError } from "../../lib/errors.js";
@@ -22,6 +23,7 @@ import type { WarehouseRow } from "../../lib/use-cases/apply-batch-ports.js";
 import { rebuildHours } from "../../lib/use-cases/reconcile/rebuild-hours.js";
 import {
   type LakePartitions,
+  NO_PASS_COUNTS,
   type PartitionKey,
   partitionKeyString,
 } from "../../lib/use-cases/reconcile/reconcile-ports.js";
@@ -284,12 +286,7 @@ describe("reconcile pass log (writer account; Grafana reads it)", () => {
     await expect(
       log.finish(987_654_321, {
         status: "failed",
-        partitionsChecked: 0,
-        rowsCompared: 0,
-        missingFound: 0,
-        republished: 0,
-        deadLettered: 0,
-        driftLeft: 0,
+        ...NO_PASS_COUNTS,
         coveredUntilMs: null,
         finishedAtMs: T,
       }),
@@ -496,13 +493,8 @@ describe("rebuild of warehouse hours from the lake (admin account)", () => {
         campaignId: target.campaign_id ?? 0,
         groupId: target.group_id ?? 0,
         companyId: null,
+        ...NO_MEASURES,
         clicks: 1,
-        spendMicros: 0n,
-        bidCount: 0,
-        conversion: 0,
-        qualified: 0,
-        disqualified: 0,
-        otherTracks: 0,
       };
       await tx.upsertAggregates([row]);
       claimed();
@@ -545,13 +537,8 @@ describe("rebuild of warehouse hours from the lake (admin account)", () => {
       campaignId: 0,
       groupId: 0,
       companyId: null,
+      ...NO_MEASURES,
       clicks: 1,
-      spendMicros: 0n,
-      bidCount: 0,
-      conversion: 0,
-      qualified: 0,
-      disqualified: 0,
-      otherTracks: 0,
     };
     await expect(
       new MysqlWarehouseRebuild(adminPool, { upsertChunkRows: 50 }).replaceHours(
