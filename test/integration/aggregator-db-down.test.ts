@@ -1,10 +1,10 @@
-import mysql, { type Pool, type PoolConnection } from "mysql2/promise";
+import type { Pool, PoolConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
-import { requireSecret } from "../../lib/config/index.js";
 import { TransientError } from "../../lib/errors.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import { mskEvent, recordsOf, referenceTotals, trackingRow } from "../support/aggregator-fixtures.js";
+import { adminConnection } from "./support/admin-connection.js";
 import {
   aggregatorHandler,
   factTotals,
@@ -58,12 +58,7 @@ describe("aggregator with the database going down", () => {
       const inFlight = handler(mskEvent(recordsOf(topic, 0, 40, batchB)));
       inFlight.catch(() => undefined);
       // wait until the batch transaction has written its first chunks and waits for the locked row
-      const admin = await mysql.createConnection({
-        host: config.mysql.host,
-        port: config.mysql.port,
-        user: config.mysql.admin.user,
-        password: requireSecret(config.mysql.admin),
-      });
+      const admin = await adminConnection(config, { withoutDatabase: true });
       try {
         await waitFor(async () => {
           const [rows] = await admin.query(

@@ -6,6 +6,7 @@ import { DASHBOARDS_DIR } from "../../infra/grafana/dashboards-as-code.js";
 import { expandMysqlMacros, type TimeRange } from "../../infra/grafana/src/mysql-macros.js";
 import { migrateMysql } from "../../infra/migrate/migrate-mysql.js";
 import { type Config, loadConfig, requireSecret } from "../../lib/config/index.js";
+import { adminConnection } from "./support/admin-connection.js";
 import { uniqueName } from "./support/config.js";
 
 /**
@@ -101,13 +102,7 @@ let admin: Connection;
 
 beforeAll(async () => {
   await migrateMysql(config, () => undefined);
-  admin = await mysql.createConnection({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-    database: config.mysql.database,
-  });
+  admin = await adminConnection(config);
   await admin.query("SET time_zone = '+00:00'");
   await admin.query("INSERT INTO company (company_id, name) VALUES ?", [companies]);
   await admin.query("INSERT INTO publisher (publisher_id, name) VALUES ?", [publishers]);

@@ -1,4 +1,4 @@
-import mysql, { type Connection, type Pool } from "mysql2/promise";
+import type { Connection, Pool } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateMysql } from "../../infra/migrate/migrate-mysql.js";
 import { MysqlAccountedEvents } from "../../lib/adapters/mysql/accounted-events.js";
@@ -11,7 +11,7 @@ import {
   readLastReconcilePass,
 } from "../../lib/adapters/mysql/reconcile-pass-log.js";
 import { MysqlWarehouseRebuild } from "../../lib/adapters/mysql/warehouse-rebuild.js";
-import { type Config, loadConfig, requireSecret } from "../../lib/config/index.js";
+import { type Config, loadConfig } from "../../lib/config/index.js";
 import { NO_MEASURES } from "../../lib/core/aggregation.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
@@ -28,6 +28,7 @@ import {
   partitionKeyString,
 } from "../../lib/use-cases/reconcile/reconcile-ports.js";
 import { mskEvent, mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { adminConnection } from "./support/admin-connection.js";
 import { uniqueName } from "./support/config.js";
 
 /**
@@ -46,13 +47,7 @@ let reader: Pool;
 
 beforeAll(async () => {
   await migrateMysql(config, () => undefined);
-  admin = await mysql.createConnection({
-    host: config.mysql.host,
-    port: config.mysql.port,
-    user: config.mysql.admin.user,
-    password: requireSecret(config.mysql.admin),
-    database: config.mysql.database,
-  });
+  admin = await adminConnection(config);
   adminPool = createMysqlPool(config, config.mysql.admin, { connectionLimit: 4 });
   writer = createMysqlPool(config, config.mysql.writer, { connectionLimit: 4 });
   reader = createMysqlPool(config, config.mysql.reader, { connectionLimit: 2 });
