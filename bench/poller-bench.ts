@@ -17,7 +17,7 @@ import { createKafka } from "../lib/adapters/kafka/connection.js";
 import { partitionOffsets } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { cdcCheckpointTopic, trackingTopic } from "../lib/schema-names.js";
-import type { Log } from "../lib/use-cases/ports/log.js";
+import { silentLog } from "../lib/use-cases/ports/log.js";
 import { runScript, startNeededServers } from "./run-script.js";
 import { nonNegativeInt, positiveInt, scriptProgram } from "./script-args.js";
 
@@ -31,12 +31,6 @@ const args = scriptProgram("bench:poller", "CDC poller benchmark: publish throug
   )
   .parse()
   .opts<{ backlog: number; big: number }>();
-const quiet: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const say = (s: string) => console.log(`[bench:poller] ${s}`);
 
 async function lakeFor(
@@ -100,7 +94,7 @@ async function throughput(backlog: number): Promise<void> {
     CDC_MAX_BATCH_ROWS: process.env.CDC_MAX_BATCH_ROWS ?? "5000",
   });
   await fill(lake.config, backlog, 600_000, Date.now() - 60_000);
-  const poller = createPoller(lake.config, quiet);
+  const poller = createPoller(lake.config, silentLog);
   await poller.session.ensureReady();
   const started = Date.now();
   let published = 0;
@@ -128,7 +122,7 @@ async function latency(tableRows: number): Promise<number> {
   const lake = await lakeFor(`lat${tableRows}`, { CDC_START_FROM: "now" });
   say(`2) poll latency with ${tableRows} rows already in the table`);
   await fill(lake.config, tableRows, 3_600_000, Date.now() - 120_000);
-  const poller = createPoller(lake.config, quiet);
+  const poller = createPoller(lake.config, silentLog);
   await poller.session.ensureReady();
   const client = createCassandraClient(lake.config);
   const writer = new TrackingWriter(

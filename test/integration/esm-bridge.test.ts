@@ -4,18 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BATCH_GIVEN_UP, type BridgeSettings, KafkaEsmBridge } from "../../infra/local/kafka-esm-bridge.js";
 import type { Invoker } from "../../infra/local/lambda-invoker.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
-import type { Log } from "../../lib/use-cases/ports/log.js";
+import { type Log, silentLog } from "../../lib/use-cases/ports/log.js";
 import { testConfig, uniqueName } from "./support/config.js";
 
 const config = testConfig();
 const kafka = createKafka(config, "-bridge-test");
 const admin = kafka.admin();
-const quiet: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** Bridge settings for a test topic: invoke at once, retry forever, read from the start. */
 function settings(topic: string, extra: Partial<BridgeSettings>): BridgeSettings {
@@ -66,7 +60,7 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
         return { ok: true };
       },
     };
-    const bridge = new KafkaEsmBridge(kafka, invoker, settings(topic, { groupId, batchSize: 40 }), quiet);
+    const bridge = new KafkaEsmBridge(kafka, invoker, settings(topic, { groupId, batchSize: 40 }), silentLog);
     await bridge.start();
     const deadline = Date.now() + 30_000;
     while (bridge.stats.records < 300 && Date.now() < deadline) await sleep(100);
@@ -107,7 +101,7 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
       },
     };
     const gaveUp: Array<Record<string, unknown>> = [];
-    const log: Log = { ...quiet, warn: (message, extra) => gaveUp.push({ message, ...extra }) };
+    const log: Log = { ...silentLog, warn: (message, extra) => gaveUp.push({ message, ...extra }) };
     const bridge = new KafkaEsmBridge(
       kafka,
       invoker,
@@ -157,7 +151,7 @@ describe("local Kafka event source mapping bridge (real Kafka, recording functio
       kafka,
       invoker,
       settings(topic, { batchSize: 25, maxConcurrentInvocations: 2 }),
-      quiet,
+      silentLog,
     );
     await bridge.start();
     const deadline = Date.now() + 30_000;

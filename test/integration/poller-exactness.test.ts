@@ -4,16 +4,9 @@ import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
-import type { Log } from "../../lib/use-cases/ports/log.js";
+import { silentLog } from "../../lib/use-cases/ports/log.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
-
-const quietLog: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** Event ids in the topic, with how many times each occurs. */
 async function topicIdCounts(config: Config): Promise<Map<string, number>> {
@@ -58,13 +51,13 @@ describe("CDC poller: exactly once into Kafka", () => {
 
   it("publishes rows from concurrent writers, identical timestamps and late rows exactly once", async () => {
     const writer = new RecordingLakeWriter(config, 7);
-    const poller = createPoller(config, quietLog);
+    const poller = createPoller(config, silentLog);
     const stop = new AbortController();
     await writer.write(1500); // backlog before the poller starts
     const running = runPollerInvocation(
       poller.session,
       { remainingMs: () => 60_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: stop.signal },
-      quietLog,
+      silentLog,
     );
     const sameMs = new Date(Date.now() - 500);
     await Promise.all([

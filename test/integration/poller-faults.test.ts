@@ -5,16 +5,9 @@ import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
-import type { Log } from "../../lib/use-cases/ports/log.js";
+import { type Log, silentLog } from "../../lib/use-cases/ports/log.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
-
-const quietLog: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 async function expectExactlyOnce(config: Config, written: Set<string>): Promise<void> {
   const counts = new Map<string, number>();
@@ -34,7 +27,7 @@ async function expectExactlyOnce(config: Config, written: Set<string>): Promise<
 }
 
 /** Runs the poller in-process until `stop` resolves. */
-async function pollUntil(config: Config, stop: Promise<unknown>, log: Log = quietLog) {
+async function pollUntil(config: Config, stop: Promise<unknown>, log: Log = silentLog) {
   const poller = createPoller(config, log);
   const ctrl = new AbortController();
   const run = runPollerInvocation(

@@ -5,16 +5,9 @@ import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
 import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
-import type { Log } from "../../lib/use-cases/ports/log.js";
+import { silentLog } from "../../lib/use-cases/ports/log.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
-
-const quiet: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 describe("CDC poller: look-back sweeps", () => {
   let lake: Awaited<ReturnType<typeof isolatedLake>>;
@@ -37,12 +30,12 @@ describe("CDC poller: look-back sweeps", () => {
 
   it("publishes rows landing inside the look-back once, leaves later ones to the reconciler, and counts every read", async () => {
     const writer = new RecordingLakeWriter(config, 31);
-    const poller = createPoller(config, quiet);
+    const poller = createPoller(config, silentLog);
     const ctrl = new AbortController();
     const run = runPollerInvocation(
       poller.session,
       { remainingMs: () => 60_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: ctrl.signal },
-      quiet,
+      silentLog,
     );
     const onTime = await writer.write(100);
     await sleep(1_500);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeEnvelope } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
-import type { Log } from "../../lib/use-cases/ports/log.js";
+import { silentLog } from "../../lib/use-cases/ports/log.js";
 import {
   consecutiveRuns,
   type ReconcileDeps,
@@ -19,12 +19,6 @@ import {
 
 const BUCKET = 60_000;
 const B0 = 1_764_000_000_000;
-const quiet: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 const settings: ReconcileSettings = {
   keyspace: "ks",
@@ -48,7 +42,7 @@ function world(aggregatorRunning = true) {
     accounted,
     publisher,
     passLog,
-    log: quiet,
+    log: silentLog,
     clock: () => now,
     sleep: async (ms) => {
       now += ms;

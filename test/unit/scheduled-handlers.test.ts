@@ -7,6 +7,7 @@ import { createReconcilerHandler } from "../../functions/reconciler/handler.js";
 import { createFunctionMetrics } from "../../lib/adapters/metrics/function-metrics.js";
 import { METRIC_SERVICE } from "../../lib/core/metrics/metric-names.js";
 import { CdcPollerSession } from "../../lib/use-cases/cdc/cdc-poller-session.js";
+import { silentLog } from "../../lib/use-cases/ports/log.js";
 import { fakeContext } from "../support/aggregator-fixtures.js";
 import { captureEmf, metricValues } from "../support/emf-capture.js";
 import { FakeKafka } from "../support/fake-change-log.js";
@@ -126,12 +127,7 @@ describe("reconciler handler", () => {
           accounted,
           publisher: new FakePublisher(instantAggregator(accounted)),
           passLog,
-          log: {
-            debug: () => undefined,
-            info: () => undefined,
-            warn: () => undefined,
-            error: () => undefined,
-          },
+          log: silentLog,
         },
         streamingMs: 1_000,
         close: async () => undefined,

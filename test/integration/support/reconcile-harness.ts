@@ -22,7 +22,7 @@ import { lookBackMs } from "../../../lib/core/cdc/sweep-schedule.js";
 import { eventId, type TrackingRow } from "../../../lib/core/tracking-row.js";
 import { MYSQL_TABLES, trackingTopic } from "../../../lib/schema-names.js";
 import { type InvocationSummary, runPollerInvocation } from "../../../lib/use-cases/cdc/run-invocation.js";
-import type { Log } from "../../../lib/use-cases/ports/log.js";
+import { type Log, silentLog } from "../../../lib/use-cases/ports/log.js";
 import { type PassReport, reconcilePass } from "../../../lib/use-cases/reconcile/reconcile-pass.js";
 import { referenceTotals } from "../../support/aggregator-fixtures.js";
 import { aggregatorHandler, factTotals, jobBlock } from "./aggregator-helpers.js";
@@ -37,14 +37,7 @@ import { isolatedLake, readAllChangeEvents } from "./isolated-lake.js";
  * mapping bridge, the streaming poller in-process, and the reconciler's wiring.
  */
 
-export const quietLog: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
-const consoleLog: Log = {
+export const consoleLog: Log = {
   debug: () => undefined,
   info: () => undefined,
   warn: (m, f) => console.warn(m, f),
@@ -223,7 +216,7 @@ export class ReconcileLab {
         startFromEarliest: true,
         maxConcurrentInvocations: AGGREGATOR_CONCURRENCY,
       },
-      process.env.LAB_DEBUG ? consoleLog : quietLog,
+      process.env.LAB_DEBUG ? consoleLog : silentLog,
     );
     this.bridge = bridge;
     await bridge.start();
@@ -237,7 +230,7 @@ export class ReconcileLab {
 
   /** The streaming poller in-process (one long invocation) until stop(). */
   startPoller(config: Config = this.config): PollerHandle {
-    const poller = createPoller(config, quietLog);
+    const poller = createPoller(config, silentLog);
     const ctrl = new AbortController();
     const run = runPollerInvocation(
       poller.session,
@@ -247,7 +240,7 @@ export class ReconcileLab {
         pollIntervalMs: config.cdc.pollIntervalMs,
         signal: ctrl.signal,
       },
-      quietLog,
+      silentLog,
     );
     let stopped: Promise<InvocationSummary> | undefined;
     const stop = () => {
@@ -267,7 +260,7 @@ export class ReconcileLab {
 
   /** The reconciler's wiring (Cassandra, transactional Kafka publisher, MySQL), closed with the lab. */
   reconciler(role = "cli"): ReconcilerRuntime {
-    const rt = createReconciler(this.config, quietLog, { role });
+    const rt = createReconciler(this.config, silentLog, { role });
     this.opened.push(() => rt.close());
     return rt;
   }
