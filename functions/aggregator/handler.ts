@@ -7,8 +7,7 @@ import type { Context } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
 import { emitAggregatorBatch } from "../../lib/adapters/metrics/aggregator-metrics.js";
 import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/metrics/function-metrics.js";
-import { isAuthenticationFailure } from "../../lib/adapters/secrets/auth-failure.js";
-import { RebuildOnChange } from "../../lib/adapters/secrets/rebuild-on-change.js";
+import { FreshRuntime } from "../../lib/adapters/secrets/fresh-runtime.js";
 import {
   loadConfigWithFreshSecrets,
   type SecretStringReader,
@@ -53,27 +52,28 @@ export function createAggregatorHandler(options: AggregatorHandlerOptions = {}):
     options.metrics ??
     createFunctionMetrics(METRIC_SERVICE.aggregator, options.env ? { env: options.env } : {});
   const wire = options.wire ?? wireAggregator;
-  const runtimes = new RebuildOnChange<AggregatorRuntime>((r) => r.close());
-  let forceSecretFetch = false;
-
-  const currentRuntime = async (): Promise<AggregatorRuntime> => {
-    const { config, credentialsFingerprint } = options.config
-      ? { config: options.config, credentialsFingerprint: "" }
-      : await loadConfigWithFreshSecrets(options.env ?? process.env, {
-          ...(options.secretReader ? { reader: options.secretReader } : {}),
-          forceFetch: forceSecretFetch,
-        });
-    forceSecretFetch = false;
-    const { value, rebuilt } = await runtimes.get(credentialsFingerprint, () =>
+  const runtimes = new FreshRuntime<AggregatorRuntime>(
+    async ({ forceFetch }) =>
+      options.config
+        ? { config: options.config, credentialsFingerprint: "" }
+        : await loadConfigWithFreshSecrets(options.env ?? process.env, {
+            ...(options.secretReader ? { reader: options.secretReader } : {}),
+            forceFetch,
+          }),
+    (config) =>
       wire({
         config,
         ...(options.pool ? { pool: options.pool } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       }),
-    );
+    (r) => r.close(),
+  );
+
+  const currentRuntime = async (): Promise<AggregatorRuntime> => {
+    const { runtime, rebuilt, credentialsFingerprint } = await runtimes.current();
     if (rebuilt)
       logger.info("credentials changed (rotated secret): MySQL pool rebuilt", { credentialsFingerprint });
-    return value;
+    return runtime;
   };
 
   const handle = async (event: unknown): Promise<BatchSummary> => {
@@ -91,10 +91,10 @@ export function createAggregatorHandler(options: AggregatorHandlerOptions = {}):
       return summary;
     } catch (err) {
       emitInvocationError(metrics);
-      if (isAuthenticationFailure(err)) forceSecretFetch = true;
+      const credentialsRefused = runtimes.failed(err);
       logger.error("batch failed; nothing was applied, the event source mapping will redeliver it", {
         recordsIn,
-        credentialsRefused: forceSecretFetch,
+        credentialsRefused,
         error: err instanceof Error ? err : String(err),
       });
       throw err;

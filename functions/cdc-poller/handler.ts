@@ -7,8 +7,7 @@ import type { Context } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/metrics/function-metrics.js";
 import { emitPollerMetrics } from "../../lib/adapters/metrics/poller-metrics.js";
-import { isAuthenticationFailure } from "../../lib/adapters/secrets/auth-failure.js";
-import { RebuildOnChange } from "../../lib/adapters/secrets/rebuild-on-change.js";
+import { FreshRuntime } from "../../lib/adapters/secrets/fresh-runtime.js";
 import { loadConfigWithFreshSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
 import type { Config, Env } from "../../lib/config/index.js";
 import { METRIC_SERVICE } from "../../lib/core/metrics/metric-names.js";
@@ -42,20 +41,15 @@ export function createPollerHandler(options: PollerHandlerOptions = {}): PollerH
     options.metrics ?? createFunctionMetrics(METRIC_SERVICE.poller, options.env ? { env: options.env } : {});
   const wire = options.wire ?? createPoller;
   // Kept across warm invocations: connections and the poller's state.
-  // After a refused login, the next invocation re-reads the secrets at once (a rotation just happened).
-  let forceSecretFetch = false;
-  const runtimes = new RebuildOnChange<PollerRuntime>((r) => r.close());
+  const runtimes = new FreshRuntime<PollerRuntime>(
+    ({ forceFetch }) => loadConfigWithFreshSecrets(options.env ?? process.env, { forceFetch }),
+    (config) => wire(config, log),
+    (r) => r.close(),
+  );
 
   const poll = async (_event: unknown, context: Context): Promise<InvocationSummary> => {
     try {
-      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(
-        options.env ?? process.env,
-        {
-          forceFetch: forceSecretFetch,
-        },
-      );
-      forceSecretFetch = false;
-      const { value: runtime, rebuilt } = await runtimes.get(credentialsFingerprint, () => wire(config, log));
+      const { config, runtime, rebuilt } = await runtimes.current();
       if (rebuilt) log.info("credentials changed (rotated secret): Cassandra and Kafka clients rebuilt");
       const summary = await runPollerInvocation(
         runtime.session,
@@ -77,7 +71,7 @@ export function createPollerHandler(options: PollerHandlerOptions = {}): PollerH
       return summary;
     } catch (err) {
       emitInvocationError(metrics);
-      if (isAuthenticationFailure(err)) forceSecretFetch = true;
+      runtimes.failed(err);
       throw err;
     }
   };

@@ -7,8 +7,7 @@ import type { Context } from "aws-lambda";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { createFunctionMetrics, emitInvocationError } from "../../lib/adapters/metrics/function-metrics.js";
 import { emitReconcileMetrics } from "../../lib/adapters/metrics/reconciler-metrics.js";
-import { isAuthenticationFailure } from "../../lib/adapters/secrets/auth-failure.js";
-import { RebuildOnChange } from "../../lib/adapters/secrets/rebuild-on-change.js";
+import { FreshRuntime } from "../../lib/adapters/secrets/fresh-runtime.js";
 import { loadConfigWithFreshSecrets } from "../../lib/adapters/secrets/secrets-manager-env.js";
 import type { Config, Env } from "../../lib/config/index.js";
 import { METRIC_SERVICE } from "../../lib/core/metrics/metric-names.js";
@@ -40,20 +39,15 @@ export function createReconcilerHandler(options: ReconcilerHandlerOptions = {}):
     options.metrics ??
     createFunctionMetrics(METRIC_SERVICE.reconciler, options.env ? { env: options.env } : {});
   const wire = options.wire ?? createReconciler;
-  // After a refused login, the next invocation re-reads the secrets at once (a rotation just happened).
-  let forceSecretFetch = false;
-  const runtimes = new RebuildOnChange<ReconcilerRuntime>((r) => r.close());
+  const runtimes = new FreshRuntime<ReconcilerRuntime>(
+    ({ forceFetch }) => loadConfigWithFreshSecrets(options.env ?? process.env, { forceFetch }),
+    (config) => wire(config, log),
+    (r) => r.close(),
+  );
 
   const reconcile = async (_event: unknown, context: Context): Promise<PassReport> => {
     try {
-      const { config, credentialsFingerprint } = await loadConfigWithFreshSecrets(
-        options.env ?? process.env,
-        {
-          forceFetch: forceSecretFetch,
-        },
-      );
-      forceSecretFetch = false;
-      const { value: rt } = await runtimes.get(credentialsFingerprint, () => wire(config, log));
+      const { config, runtime: rt } = await runtimes.current();
       const report = await runScheduledPass(rt.settings, rt.deps, {
         remainingMs: () => context.getRemainingTimeInMillis(),
         safetyMarginMs: config.reconcile.safetyMarginMs,
@@ -66,7 +60,7 @@ export function createReconcilerHandler(options: ReconcilerHandlerOptions = {}):
       return report;
     } catch (err) {
       emitInvocationError(metrics);
-      if (isAuthenticationFailure(err)) forceSecretFetch = true;
+      runtimes.failed(err);
       throw err;
     }
   };
