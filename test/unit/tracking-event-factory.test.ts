@@ -3,18 +3,7 @@ import { TRACK_MIX, trackAt } from "../../infra/tooling/generator/tracking-event
 
 describe("trackAt (deterministic rows by index)", () => {
   it("cycles through the track mix in a fixed order of 10: click ×7, conversion, qualified, unqualified", () => {
-    const cycle = [
-      "click",
-      "click",
-      "click",
-      "click",
-      "click",
-      "click",
-      "click",
-      "conversion",
-      "qualified",
-      "unqualified",
-    ];
+    const cycle = [...Array.from({ length: 7 }, () => "click"), "conversion", "qualified", "unqualified"];
     expect(Array.from({ length: 20 }, (_, i) => trackAt(i))).toEqual([...cycle, ...cycle]);
   });
 
