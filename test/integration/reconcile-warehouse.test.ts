@@ -179,14 +179,17 @@ describe("reconcile pass log (writer account; Grafana reads it)", () => {
       finishedAtMs: null,
       missingFound: 0,
     });
-    await log.finish(passId, {
-      status: "partial",
+    const counts = {
       partitionsChecked: 5_760,
       rowsCompared: 1_000_000,
       missingFound: 12,
       republished: 10,
       deadLettered: 1,
       driftLeft: 2,
+    };
+    await log.finish(passId, {
+      status: "partial",
+      ...counts,
       coveredUntilMs: null,
       finishedAtMs: T + 4_321,
       error: `lake read timed out ${"x".repeat(3_000)}`,
@@ -200,12 +203,7 @@ describe("reconcile pass log (writer account; Grafana reads it)", () => {
       status: "partial",
       startedAtMs: T,
       finishedAtMs: T + 4_321,
-      partitionsChecked: 5_760,
-      rowsCompared: 1_000_000,
-      missingFound: 12,
-      republished: 10,
-      deadLettered: 1,
-      driftLeft: 2,
+      ...counts,
       coveredUntilMs: null,
     });
     expect(last?.error).toHaveLength(2_048);
