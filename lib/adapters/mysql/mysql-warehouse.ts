@@ -1,8 +1,9 @@
-import type { Pool, PoolConnection, ResultSetHeader } from "mysql2/promise";
+import type { Pool, ResultSetHeader } from "mysql2/promise";
 import { type TopicPartition, topicPartitionKey } from "../../core/kafka-record.js";
 import { MYSQL_TABLES } from "../../schema-names.js";
 import type { Warehouse, WarehouseTx } from "../../use-cases/apply-batch-ports.js";
-import { isConnectionError, toPipelineError } from "./mysql-errors.js";
+import { toPipelineError } from "./mysql-errors.js";
+import { inReadCommittedTransaction } from "./read-committed-transaction.js";
 import { MysqlWarehouseTx } from "./warehouse-tx.js";
 
 export interface MysqlWarehouseOptions {
@@ -43,28 +44,11 @@ export class MysqlWarehouse implements Warehouse {
   }
 
   async transaction<T>(work: (tx: WarehouseTx) => Promise<T>): Promise<T> {
-    let conn: PoolConnection;
-    try {
-      conn = await this.pool.getConnection();
-    } catch (err) {
-      throw toPipelineError(err, "connecting");
-    }
-    let broken = false;
-    try {
-      await conn.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-      await conn.beginTransaction();
-      const result = await work(new MysqlWarehouseTx(conn, this.options.upsertChunkRows));
-      await conn.commit();
-      return result;
-    } catch (err) {
-      broken = isConnectionError(err);
-      // The server rolls back by itself when the connection is gone; otherwise roll back now.
-      if (!broken) await conn.rollback().catch(() => undefined);
-      throw toPipelineError(err, "applying a batch");
-    } finally {
-      if (broken) conn.destroy();
-      else conn.release();
-    }
+    return inReadCommittedTransaction(
+      this.pool,
+      { connecting: "connecting", running: "applying a batch" },
+      (conn) => work(new MysqlWarehouseTx(conn, this.options.upsertChunkRows)),
+    );
   }
 
   async pruneProcessedEvents(olderThanHours: number): Promise<number> {

@@ -1,10 +1,10 @@
-import type { Pool, PoolConnection, ResultSetHeader } from "mysql2/promise";
+import type { Pool, ResultSetHeader } from "mysql2/promise";
 import { compareGrain } from "../../core/aggregation.js";
 import { MYSQL_TABLES } from "../../schema-names.js";
 import type { WarehouseRow } from "../../use-cases/apply-batch-ports.js";
 import type { WarehouseHour, WarehouseRebuild } from "../../use-cases/reconcile/reconcile-ports.js";
 import { chunked } from "./chunks.js";
-import { isConnectionError, toPipelineError } from "./mysql-errors.js";
+import { inReadCommittedTransaction } from "./read-committed-transaction.js";
 import { MysqlWarehouseTx } from "./warehouse-tx.js";
 
 const { events, processedEvents } = MYSQL_TABLES;
@@ -53,42 +53,29 @@ export class MysqlWarehouseRebuild implements WarehouseRebuild {
     const sortedRows = [...rows].sort(compareGrain);
     const sortedIds = isSortedAndDistinct(eventIds) ? eventIds : [...new Set(eventIds)].sort();
 
-    let conn: PoolConnection;
-    try {
-      conn = await this.pool.getConnection();
-    } catch (err) {
-      throw toPipelineError(err, "connecting to rebuild warehouse hours");
-    }
-    let broken = false;
-    try {
-      await conn.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-      await conn.beginTransaction();
-      for (const chunk of chunked(sortedIds, this.options.idChunk ?? 5_000)) {
-        await conn.query(`INSERT IGNORE INTO ${processedEvents} (event_id) VALUES ?`, [
-          chunk.map((id) => [id]),
-        ]);
-      }
-      let deletedRows = 0;
-      for (const h of sortedHours) {
-        const [res] = await conn.query<ResultSetHeader>(
-          `DELETE FROM ${events} WHERE dates = ? AND hours = ?`,
-          [h.dates, h.hours],
-        );
-        deletedRows += res.affectedRows;
-      }
-      if (sortedRows.length > 0) {
-        await new MysqlWarehouseTx(conn, this.options.upsertChunkRows).upsertAggregates(sortedRows);
-      }
-      await conn.commit();
-      return { deletedRows, insertedRows: sortedRows.length };
-    } catch (err) {
-      broken = isConnectionError(err);
-      if (!broken) await conn.rollback().catch(() => undefined);
-      throw toPipelineError(err, "rebuilding warehouse hours");
-    } finally {
-      if (broken) conn.destroy();
-      else conn.release();
-    }
+    return inReadCommittedTransaction(
+      this.pool,
+      { connecting: "connecting to rebuild warehouse hours", running: "rebuilding warehouse hours" },
+      async (conn) => {
+        for (const chunk of chunked(sortedIds, this.options.idChunk ?? 5_000)) {
+          await conn.query(`INSERT IGNORE INTO ${processedEvents} (event_id) VALUES ?`, [
+            chunk.map((id) => [id]),
+          ]);
+        }
+        let deletedRows = 0;
+        for (const h of sortedHours) {
+          const [res] = await conn.query<ResultSetHeader>(
+            `DELETE FROM ${events} WHERE dates = ? AND hours = ?`,
+            [h.dates, h.hours],
+          );
+          deletedRows += res.affectedRows;
+        }
+        if (sortedRows.length > 0) {
+          await new MysqlWarehouseTx(conn, this.options.upsertChunkRows).upsertAggregates(sortedRows);
+        }
+        return { deletedRows, insertedRows: sortedRows.length };
+      },
+    );
   }
 }
 
