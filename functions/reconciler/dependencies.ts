@@ -3,9 +3,11 @@ import { createCassandraClient } from "../../lib/adapters/cassandra/connection.j
 import { CassandraLakePartitions } from "../../lib/adapters/cassandra/lake-partitions.js";
 import { TrackingReader } from "../../lib/adapters/cassandra/tracking-reader.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
+import { slowestPollerPositionMs, topicEndOffsets } from "../../lib/adapters/kafka/stream-positions.js";
 import { TransactionalPublisher } from "../../lib/adapters/kafka/transactional-publisher.js";
 import { MysqlAccountedEvents } from "../../lib/adapters/mysql/accounted-events.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
+import { appliedOffsets } from "../../lib/adapters/mysql/offset-ledger-reader.js";
 import { MysqlReconcilePassLog } from "../../lib/adapters/mysql/reconcile-pass-log.js";
 import type { Config, DbAccount } from "../../lib/config/index.js";
 import { lookBackMs } from "../../lib/core/cdc/sweep-schedule.js";
@@ -13,13 +15,12 @@ import { ReconcileRefusedError } from "../../lib/errors.js";
 import { cdcCheckpointTopic, TRACKING_TABLE, trackingTopic } from "../../lib/schema-names.js";
 import type { Log } from "../../lib/use-cases/ports/log.js";
 import type { ReconcileDeps, ReconcileSettings } from "../../lib/use-cases/reconcile/reconcile-pass.js";
+import type { StreamProgress } from "../../lib/use-cases/reconcile/reconcile-ports.js";
 import type { ScheduleSettings } from "../../lib/use-cases/reconcile/run-scheduled-pass.js";
 
 export interface ReconcilerRuntime {
   readonly settings: ReconcileSettings & ScheduleSettings;
-  readonly deps: ReconcileDeps;
-  /** Youngest bucket end that has left the streaming poller's hands (ms ago): younger buckets are not checked. */
-  readonly streamingMs: number;
+  readonly deps: ReconcileDeps & { readonly stream: StreamProgress };
   close(): Promise<void>;
 }
 
@@ -67,11 +68,14 @@ export function createReconciler(
     config.kafka.compression,
   );
   const r = config.reconcile;
+  const topic = trackingTopic(config.cassandra.keyspace);
+  const checkpointTopic = cdcCheckpointTopic(config.cassandra.keyspace);
+  const shards = Array.from({ length: config.cassandra.shards }, (_, i) => i);
   return {
     settings: {
       keyspace: config.cassandra.keyspace,
       table: TRACKING_TABLE,
-      shards: Array.from({ length: config.cassandra.shards }, (_, i) => i),
+      shards,
       bucketMs: config.cassandra.bucketSeconds * 1000,
       concurrency: r.concurrency,
       publishBatchRows: r.publishBatchRows,
@@ -79,6 +83,8 @@ export function createReconciler(
       verifyPollMs: 1_000,
       checkDelaysMs: r.checkDelaysMs,
       horizonMs: r.horizonMs,
+      streamingMs: lookBackMs(config.cdc.sweeps) + config.cdc.settleMs,
+      maxStreamBacklog: r.maxStreamBacklog,
     },
     deps: {
       lake: new CassandraLakePartitions(cassandra, new TrackingReader(cassandra)),
@@ -90,8 +96,21 @@ export function createReconciler(
       },
       passLog: new MysqlReconcilePassLog(pool),
       log,
+      stream: {
+        pollerPositionMs: () => slowestPollerPositionMs(kafka, checkpointTopic, shards),
+        aggregatorBacklog: async () => {
+          const [ends, applied] = await Promise.all([
+            topicEndOffsets(kafka, topic),
+            appliedOffsets(pool, topic),
+          ]);
+          // end − 1 is the newest offset (a transaction marker counts too: a few records at most).
+          let backlog = 0;
+          for (const [partition, end] of ends)
+            backlog += Math.max(0, end - 1 - (applied.get(partition) ?? -1));
+          return backlog;
+        },
+      },
     },
-    streamingMs: lookBackMs(config.cdc.sweeps) + config.cdc.settleMs,
     pool,
     close: async () => {
       await publisher.disconnect();

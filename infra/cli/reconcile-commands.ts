@@ -79,7 +79,7 @@ function checkableBuckets(
       `--from ${iso(fromMs)} is beyond the reconciliation horizon (RECONCILE_HORIZON, ${Math.round(config.reconcile.horizonMs / 60_000)} min): the aggregator no longer remembers which of those rows it applied. Use \`jtp replay --rebuild\` to recompute those hours.`,
     );
   }
-  const closedBefore = now - rt.streamingMs;
+  const closedBefore = now - rt.settings.streamingMs;
   const all = bucketsBetween(fromMs, toMs - 1, bucketMs);
   const buckets = all.filter((b) => b + bucketMs <= closedBefore);
   return { buckets, skipped: all.length - buckets.length };

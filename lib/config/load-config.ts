@@ -187,6 +187,7 @@ function toConfig(e: ParsedEnv, stateDir: string): Config {
       publishBatchRows: e.RECONCILE_PUBLISH_BATCH_ROWS,
       verifyTimeoutMs: e.RECONCILE_VERIFY_TIMEOUT,
       safetyMarginMs: e.RECONCILE_SAFETY_MARGIN,
+      maxStreamBacklog: e.RECONCILE_MAX_STREAM_BACKLOG,
       transactionalIdPrefix: e.RECONCILE_TRANSACTIONAL_ID_PREFIX,
     },
   };

@@ -61,6 +61,11 @@ export const reconcileEnvShape = {
   RECONCILE_VERIFY_TIMEOUT: duration(0, 3_600_000).prefault("60s"),
   /** The scheduled function stops starting new buckets when less than this much time is left. */
   RECONCILE_SAFETY_MARGIN: duration(1_000, 600_000).prefault("90s"),
+  /**
+   * Scheduled checks wait while more change events than this wait for the aggregator (the rows a
+   * check would find missing may be in flight; re-publishing them would only add load).
+   */
+  RECONCILE_MAX_STREAM_BACKLOG: count(0, 100_000_000).default(5_000),
   /** Kafka transactional id of the reconciler (one per keyspace is derived from it): a second instance fences the first. */
   RECONCILE_TRANSACTIONAL_ID_PREFIX: z
     .string()
@@ -75,6 +80,7 @@ export interface ReconcileConfig {
   readonly publishBatchRows: number;
   readonly verifyTimeoutMs: number;
   readonly safetyMarginMs: number;
+  readonly maxStreamBacklog: number;
   readonly transactionalIdPrefix: string;
 }
 

@@ -10,6 +10,7 @@ import {
   type ReconcilePassEnd,
   type ReconcilePassLog,
   type ReconcilePassStart,
+  type StreamProgress,
 } from "../../lib/use-cases/reconcile/reconcile-ports.js";
 import { trackingRow } from "./aggregator-fixtures.js";
 import { TimeuuidFactory } from "./fake-lake.js";
@@ -155,5 +156,19 @@ export class FakePassLog implements ReconcilePassLog {
       if (p?.mode === "scheduled" && p.end?.coveredUntilMs != null) return p.end.coveredUntilMs;
     }
     return undefined;
+  }
+}
+
+/** The stream's progress as a test sets it (default: caught up, no poller checkpoint yet). */
+export class FakeStream implements StreamProgress {
+  position: number | undefined = undefined;
+  backlog = 0;
+
+  async pollerPositionMs(): Promise<number | undefined> {
+    return this.position;
+  }
+
+  async aggregatorBacklog(): Promise<number> {
+    return this.backlog;
   }
 }

@@ -14,6 +14,7 @@ import {
   FakeLakePartitions,
   FakePassLog,
   FakePublisher,
+  FakeStream,
   instantAggregator,
 } from "../support/fake-reconcile.js";
 
@@ -165,12 +166,19 @@ describe("reconcile pass", () => {
 });
 
 describe("scheduled pass", () => {
-  const schedule = { ...settings, checkDelaysMs: [60_000, 600_000], horizonMs: 3_600_000 };
+  const schedule = {
+    ...settings,
+    checkDelaysMs: [60_000, 600_000],
+    horizonMs: 3_600_000,
+    streamingMs: 5_000,
+    maxStreamBacklog: 1_000,
+  };
+  const scheduled = (w: ReturnType<typeof world>, stream = new FakeStream()) => ({ ...w.deps, stream });
 
   it("checks everything due since the last covered time, then only what fell due since", async () => {
     const w = world();
     for (const b of buckets(60)) w.lake.add({ bucket: b, shard: 0 }, 1);
-    const first = await runScheduledPass(schedule, w.deps, {
+    const first = await runScheduledPass(schedule, scheduled(w), {
       remainingMs: () => 60_000,
       safetyMarginMs: 1_000,
     });
@@ -180,7 +188,7 @@ describe("scheduled pass", () => {
     const pass = w.passLog.passes[0];
     expect(pass?.end?.coveredUntilMs).toBe(pass?.startedAtMs);
     w.advance(60_000);
-    const second = await runScheduledPass(schedule, w.deps, {
+    const second = await runScheduledPass(schedule, scheduled(w), {
       remainingMs: () => 60_000,
       safetyMarginMs: 1_000,
     });
@@ -193,7 +201,7 @@ describe("scheduled pass", () => {
     const w = world();
     for (const b of buckets(60)) w.lake.add({ bucket: b, shard: 0 }, 1);
     let left = 3;
-    const cut = await runScheduledPass({ ...schedule, verifyTimeoutMs: 0 }, w.deps, {
+    const cut = await runScheduledPass({ ...schedule, verifyTimeoutMs: 0 }, scheduled(w), {
       remainingMs: () => (left-- > 0 ? 60_000 : 0),
       safetyMarginMs: 1_000,
     });
@@ -201,7 +209,7 @@ describe("scheduled pass", () => {
     const covered = w.passLog.passes[0]?.end?.coveredUntilMs ?? 0;
     expect(covered).toBeGreaterThan(B0);
     expect(covered).toBeLessThan(w.now());
-    const rest = await runScheduledPass({ ...schedule, verifyTimeoutMs: 0 }, w.deps, {
+    const rest = await runScheduledPass({ ...schedule, verifyTimeoutMs: 0 }, scheduled(w), {
       remainingMs: () => 60_000,
       safetyMarginMs: 1_000,
     });
@@ -210,5 +218,40 @@ describe("scheduled pass", () => {
     expect(new Set([...cut.bucketsDone, ...rest.bucketsDone]).size).toBe(
       cut.bucketsDone.length + rest.bucketsDone.length,
     );
+  });
+
+  it("waits for the stream: buckets the poller's cursor has not passed, and everything while the aggregator has a backlog", async () => {
+    const w = world();
+    for (const b of buckets(60)) w.lake.add({ bucket: b, shard: 0 }, 1);
+    const stream = new FakeStream();
+    // The aggregator is behind: nothing is checked, nothing new covered.
+    stream.backlog = 5_000;
+    const behind = await runScheduledPass(schedule, scheduled(w, stream), {
+      remainingMs: () => 60_000,
+      safetyMarginMs: 1_000,
+    });
+    expect(behind).toMatchObject({ partitionsChecked: 0, republished: 0 });
+    // Covered only up to just before the oldest check that fell due (bucket B0, +10 min).
+    expect(behind.bucketsDone).toEqual([]);
+    expect(await w.passLog.lastCoveredUntil()).toBe(B0 + BUCKET + 600_000 - 1);
+    // The aggregator caught up, the poller's cursor is at bucket 30: buckets up to 29 (end + streaming) are checked.
+    stream.backlog = 0;
+    stream.position = B0 + 30 * BUCKET + 5_000;
+    const some = await runScheduledPass(schedule, scheduled(w, stream), {
+      remainingMs: () => 60_000,
+      safetyMarginMs: 1_000,
+    });
+    expect(some.bucketsDone.length).toBeGreaterThan(0);
+    expect(Math.max(...some.bucketsDone)).toBeLessThan(B0 + 30 * BUCKET);
+    // The cursor moves on: the rest is checked.
+    stream.position = w.now();
+    const rest = await runScheduledPass(schedule, scheduled(w, stream), {
+      remainingMs: () => 60_000,
+      safetyMarginMs: 1_000,
+    });
+    expect(new Set([...some.bucketsDone, ...rest.bucketsDone]).size).toBe(
+      some.bucketsDone.length + rest.bucketsDone.length,
+    );
+    expect(some.missingFound + rest.missingFound).toBe(some.bucketsDone.length + rest.bucketsDone.length);
   });
 });

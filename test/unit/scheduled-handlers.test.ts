@@ -17,6 +17,7 @@ import {
   FakeLakePartitions,
   FakePassLog,
   FakePublisher,
+  FakeStream,
   instantAggregator,
 } from "../support/fake-reconcile.js";
 
@@ -121,6 +122,8 @@ describe("reconciler handler", () => {
           verifyPollMs: 10,
           checkDelaysMs: [60_000, 600_000],
           horizonMs: 3_600_000,
+          streamingMs: 1_000,
+          maxStreamBacklog: 1_000,
         },
         deps: {
           lake,
@@ -128,8 +131,8 @@ describe("reconciler handler", () => {
           publisher: new FakePublisher(instantAggregator(accounted)),
           passLog,
           log: silentLog,
+          stream: new FakeStream(),
         },
-        streamingMs: 1_000,
         close: async () => undefined,
       }),
     });

@@ -56,6 +56,18 @@ export interface ChangePublisher {
   disconnect(): Promise<void>;
 }
 
+/**
+ * How far the streaming path has got: the reconciler's scheduled passes leave alone what the stream
+ * is still delivering (re-publishing it would be harmless, through the event-id guard, but it would
+ * add load exactly when the pipeline is behind).
+ */
+export interface StreamProgress {
+  /** The streaming poller's slowest shard cursor (create_time, epoch ms); undefined: no poller has run. */
+  pollerPositionMs(): Promise<number | undefined>;
+  /** Change events in the topic not yet applied by the aggregator (per the offset ledger). */
+  aggregatorBacklog(): Promise<number>;
+}
+
 export type ReconcileMode = "scheduled" | "cli" | "replay" | "rebuild";
 
 export interface ReconcilePassCounts {

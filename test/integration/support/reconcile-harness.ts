@@ -268,7 +268,7 @@ export class ReconcileLab {
   /** The buckets `jtp reconcile --from --to` checks: [from, to), closed and out of the streaming window. */
   cliBuckets(rt: ReconcilerRuntime, fromMs: number, toMs: number, now = Date.now()): number[] {
     return bucketsBetween(fromMs, toMs - 1, this.bucketMs).filter(
-      (b) => b + this.bucketMs <= now - rt.streamingMs,
+      (b) => b + this.bucketMs <= now - rt.settings.streamingMs,
     );
   }
 
