@@ -75,10 +75,7 @@ export class MysqlAccountedEvents implements AccountedEvents {
   }
 
   async createTimesOf(p: PartitionKey): Promise<Set<string>> {
-    checkBucket(p.bucket, "bucket");
-    const prefix = `${partitionKeyString(p)}/`;
-    // every id of the partition is in [prefix, prefix with its last '/' → '0'): '/' + 1 = '0'
-    const upper = `${partitionKeyString(p)}0`;
+    const [prefix, upper] = idRangeOf(p);
     try {
       const [rows] = await this.pool.query(
         `SELECT event_id FROM ${processedEvents} WHERE event_id >= ? AND event_id < ?
@@ -95,9 +92,7 @@ export class MysqlAccountedEvents implements AccountedEvents {
   }
 
   async deadLetteredOf(p: PartitionKey): Promise<Set<string>> {
-    checkBucket(p.bucket, "bucket");
-    const prefix = `${partitionKeyString(p)}/`;
-    const upper = `${partitionKeyString(p)}0`;
+    const [prefix, upper] = idRangeOf(p);
     try {
       const [rows] = await this.pool.query(
         `SELECT DISTINCT d.event_id FROM ${deadLetters} d
@@ -135,6 +130,15 @@ export class MysqlAccountedEvents implements AccountedEvents {
       throw toPipelineError(err, `counting accounted event ids of buckets [${fromBucketMs}, ${toBucketMs})`);
     }
   }
+}
+
+/**
+ * The event ids of a lake partition as a string range [prefix, upper): every id of the partition
+ * starts with "<bucket>/<shard>/", and '/' + 1 = '0', so the range ends at "<bucket>/<shard>0".
+ */
+function idRangeOf(p: PartitionKey): [prefix: string, upper: string] {
+  checkBucket(p.bucket, "bucket");
+  return [`${partitionKeyString(p)}/`, `${partitionKeyString(p)}0`];
 }
 
 function checkBucket(ms: number, name: string): void {
