@@ -36,16 +36,9 @@ export class CassandraLakePartitions implements LakePartitions {
 
   async createTimes(p: PartitionKey): Promise<string[]> {
     const out: string[] = [];
-    let pageState: string | undefined;
-    do {
-      const rs = await this.client.execute(this.ids, [new Date(p.bucket), p.shard], {
-        prepare: true,
-        fetchSize: ID_PAGE,
-        pageState,
-      });
-      for (const row of rs.rows) out.push(String(row.get("create_time")));
-      pageState = rs.pageState ?? undefined;
-    } while (pageState);
+    for await (const rows of this.paged(this.ids, p, ID_PAGE)) {
+      for (const row of rows) out.push(String(row.get("create_time")));
+    }
     return out;
   }
 
@@ -54,14 +47,25 @@ export class CassandraLakePartitions implements LakePartitions {
   }
 
   async *pages(p: PartitionKey, pageSize: number): AsyncIterable<readonly TrackingRow[]> {
+    for await (const rows of this.paged(this.rows, p, pageSize)) {
+      if (rows.length > 0) yield rows.map(toTrackingRow);
+    }
+  }
+
+  /** The pages of `query` over partition `p`, `fetchSize` rows each, following the paging state. */
+  private async *paged(
+    query: string,
+    p: PartitionKey,
+    fetchSize: number,
+  ): AsyncIterable<cassandra.types.Row[]> {
     let pageState: string | undefined;
     do {
-      const rs = await this.client.execute(this.rows, [new Date(p.bucket), p.shard], {
+      const rs = await this.client.execute(query, [new Date(p.bucket), p.shard], {
         prepare: true,
-        fetchSize: pageSize,
+        fetchSize,
         pageState,
       });
-      if (rs.rows.length > 0) yield rs.rows.map(toTrackingRow);
+      yield rs.rows;
       pageState = rs.pageState ?? undefined;
     } while (pageState);
   }
