@@ -9,6 +9,7 @@ import { getHeapStatistics } from "node:v8";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { MSKEvent } from "aws-lambda";
 import { createAggregatorHandler } from "../functions/aggregator/handler.js";
+import { localLambdaContext } from "../infra/local/lambda-context.js";
 import { loadConfig } from "../lib/config/index.js";
 import type { BatchSummary } from "../lib/use-cases/apply-batch.js";
 
@@ -29,20 +30,7 @@ export interface WorkerReport {
   readonly peakHeapMiB: number;
 }
 
-const context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "jtp-bench-aggregator",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:jtp-bench-aggregator",
-  memoryLimitInMB: "256",
-  awsRequestId: "bench",
-  logGroupName: "bench",
-  logStreamName: "bench",
-  getRemainingTimeInMillis: () => 600_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = localLambdaContext("bench-aggregator", () => 600_000);
 
 const load = (file: string) => JSON.parse(readFileSync(file, "utf8")) as MSKEvent;
 const send = (m: unknown) => process.send?.(m);

@@ -9,9 +9,9 @@
  * here until MySQL went away. Instances are kept and reused, as warm containers are.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { Context } from "aws-lambda";
 import { createAggregatorHandler } from "../functions/aggregator/handler.js";
 import { KafkaEsmBridge } from "../infra/local/kafka-esm-bridge.js";
+import { localLambdaContext } from "../infra/local/lambda-context.js";
 import type { Invoker } from "../infra/local/lambda-invoker.js";
 import { createKafka } from "../lib/adapters/kafka/connection.js";
 import type { Config } from "../lib/config/index.js";
@@ -22,20 +22,7 @@ import type { Log } from "../lib/use-cases/ports/log.js";
 export const BRIDGE_BATCH_SIZE = 1_000;
 export const BRIDGE_BATCHING_WINDOW_MS = 1_000;
 
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: "jtp-reconcile-bench-aggregator",
-  functionVersion: "$LATEST",
-  invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:jtp-reconcile-bench-aggregator",
-  memoryLimitInMB: "512",
-  awsRequestId: "reconcile-bench",
-  logGroupName: "reconcile-bench",
-  logStreamName: "reconcile-bench",
-  getRemainingTimeInMillis: () => 600_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = localLambdaContext("reconcile-bench-aggregator", () => 600_000);
 
 export interface BenchAggregator {
   /** Records delivered and the time (epoch ms) the last invocation returned. */

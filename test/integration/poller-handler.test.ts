@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/cdc-poller/handler.js";
+import { localLambdaContext } from "../../infra/local/lambda-context.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { trackingTopic } from "../../lib/schema-names.js";
@@ -24,20 +25,7 @@ function scheduledEvent(): ScheduledEvent {
 
 function lambdaContext(budgetMs: number): Context {
   const deadline = Date.now() + budgetMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "job-tracking-pipeline-test-cdcPoller",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:job-tracking-pipeline-test-cdcPoller",
-    memoryLimitInMB: "512",
-    awsRequestId: "req-1",
-    logGroupName: "/aws/lambda/test",
-    logStreamName: "test",
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext("cdc-poller", () => deadline - Date.now());
 }
 
 describe("cdc-poller Lambda handler", () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context, MSKEvent, MSKRecord } from "aws-lambda";
+import { localLambdaContext } from "../../infra/local/lambda-context.js";
 import { buildEnvelope, EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId, RAW_INT_COLUMNS, RAW_TEXT_COLUMNS, type TrackingRow } from "../../lib/core/tracking-row.js";
 
@@ -101,20 +102,7 @@ export function recordsOf(
 }
 
 export function fakeContext(name = "aggregator"): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `jtp-local-${name}`,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:jtp-local-${name}`,
-    memoryLimitInMB: "512",
-    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-    logGroupName: `/aws/lambda/jtp-local-${name}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(name);
 }
 
 /** Independent reference of the hourly measures for rows in a time zone with a fixed UTC offset. */
