@@ -1,6 +1,5 @@
-import type { Pool, PoolConnection } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
+import type { PoolConnection } from "mysql2/promise";
+import { describe, expect, it } from "vitest";
 import { TransientError } from "../../lib/errors.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import { mskEvent, recordsOf, referenceTotals, trackingRow } from "../support/aggregator-fixtures.js";
@@ -11,19 +10,12 @@ import {
   jobBlock,
   ledgerOffset,
   mariadb,
+  writerPoolForFile,
 } from "./support/aggregator-helpers.js";
 import { testConfig, uniqueName } from "./support/config.js";
 
 const config = testConfig();
-let pool: Pool;
-
-beforeAll(() => {
-  pool = createMysqlPool(config, config.mysql.writer);
-});
-
-afterAll(async () => {
-  await pool.end();
-});
+const pool = writerPoolForFile(config);
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

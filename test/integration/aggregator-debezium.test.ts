@@ -1,8 +1,6 @@
 import type { MSKRecord } from "aws-lambda";
-import type { Pool } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { trackAt } from "../../infra/tooling/generator/tracking-event-factory.js";
-import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
 import {
@@ -13,7 +11,7 @@ import {
   referenceTotals,
   trackingRow,
 } from "../support/aggregator-fixtures.js";
-import { aggregatorHandler, factTotals, jobBlock } from "./support/aggregator-helpers.js";
+import { aggregatorHandler, factTotals, jobBlock, writerPoolForFile } from "./support/aggregator-helpers.js";
 import { testConfig, uniqueName } from "./support/config.js";
 
 /**
@@ -22,15 +20,7 @@ import { testConfig, uniqueName } from "./support/config.js";
  * the same batches with the same rows carried by both, are applied exactly once against MariaDB.
  */
 const config = testConfig();
-let pool: Pool;
-
-beforeAll(() => {
-  pool = createMysqlPool(config, config.mysql.writer, { connectionLimit: 4 });
-});
-
-afterAll(async () => {
-  await pool.end();
-});
+const pool = writerPoolForFile(config, 4);
 
 function rowsFor(n: number, base: number, startMs: number): TrackingRow[] {
   return Array.from({ length: n }, (_, i) =>

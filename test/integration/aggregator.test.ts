@@ -1,6 +1,5 @@
 import type { MSKRecord } from "aws-lambda";
-import type { Pool } from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pickTrack } from "../../infra/tooling/generator/tracking-event-factory.js";
 import { backfillCompanyIds } from "../../infra/tooling/mysql/company-backfill.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
@@ -15,19 +14,17 @@ import {
   referenceTotals,
   trackingRow,
 } from "../support/aggregator-fixtures.js";
-import { aggregatorHandler, factTotals, jobBlock, ledgerOffset } from "./support/aggregator-helpers.js";
+import {
+  aggregatorHandler,
+  factTotals,
+  jobBlock,
+  ledgerOffset,
+  writerPoolForFile,
+} from "./support/aggregator-helpers.js";
 import { testConfig, uniqueName } from "./support/config.js";
 
 const config = testConfig();
-let pool: Pool;
-
-beforeAll(() => {
-  pool = createMysqlPool(config, config.mysql.writer, { connectionLimit: 6 });
-});
-
-afterAll(async () => {
-  await pool.end();
-});
+const pool = writerPoolForFile(config, 6);
 
 /** Random rows for jobs [base, base + jobs), event times spread over `hours` hours from `startMs`. */
 function randomRows(n: number, base: number, jobs: number, startMs: number, hours = 6): TrackingRow[] {

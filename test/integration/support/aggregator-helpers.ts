@@ -3,7 +3,9 @@ import { promisify } from "node:util";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { MSKEvent } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
+import { afterAll } from "vitest";
 import { createAggregatorHandler } from "../../../functions/aggregator/handler.js";
+import { createMysqlPool } from "../../../lib/adapters/mysql/connection.js";
 import type { AggregatorConfig } from "../../../lib/config/aggregator-env.js";
 import type { Config } from "../../../lib/config/index.js";
 import { MYSQL_TABLES } from "../../../lib/schema-names.js";
@@ -11,6 +13,16 @@ import type { BatchSummary } from "../../../lib/use-cases/apply-batch.js";
 import { fakeContext, type ReferenceRow } from "../../support/aggregator-fixtures.js";
 
 const run = promisify(execFile);
+
+/**
+ * The aggregator's (writer) account pool for a whole test file: connects on first use, ended after
+ * the file's tests.
+ */
+export function writerPoolForFile(config: Config, connectionLimit?: number): Pool {
+  const pool = createMysqlPool(config, config.mysql.writer, connectionLimit ? { connectionLimit } : {});
+  afterAll(() => pool.end());
+  return pool;
+}
 
 /** A handler instance (one "container") on `pool`, with aggregator settings overridden. */
 export function aggregatorHandler(
