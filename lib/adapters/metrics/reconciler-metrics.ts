@@ -1,17 +1,12 @@
 import { RECONCILER_METRIC } from "../../core/metrics/metric-names.js";
+import type { ReconcilePassCounts } from "../../use-cases/reconcile/reconcile-ports.js";
 import { COUNT, type MetricsSink, whole } from "./function-metrics.js";
 
-/** What one reconciler pass did (the reconciler handler fills it from its pass result). */
-export interface ReconcileMetricsInput {
-  readonly partitionsChecked: number;
-  readonly rowsCompared: number;
-  /** Lake rows the warehouse had not accounted for. */
-  readonly missingFound: number;
-  /** Of those, re-published to Kafka by this pass. */
-  readonly republished: number;
-  /** Rows still unaccounted for when the pass ended. */
-  readonly driftLeft: number;
-}
+/** What one reconciler pass did (the reconciler handler fills it from its pass result; field meanings there). */
+export type ReconcileMetricsInput = Pick<
+  ReconcilePassCounts,
+  "partitionsChecked" | "rowsCompared" | "missingFound" | "republished" | "driftLeft"
+>;
 
 /** Adds the reconciler's metrics for one pass (flushed by the caller). */
 export function emitReconcileMetrics(metrics: MetricsSink, input: ReconcileMetricsInput): void {
