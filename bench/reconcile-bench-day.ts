@@ -1,11 +1,9 @@
-/**
- * The data of bench/reconcile-bench.ts: a "day" of lake rows in the bench's own keyspace, every one
- * of them accounted for in the bench's own warehouse database (its event id in processed_events, as
- * the aggregator would have left it), and the 1 % drift the second pass has to repair.
- */
-import cassandra from "cassandra-driver";
 import type { Pool } from "mysql2/promise";
-import { TrackingWriter } from "../infra/tooling/cassandra/tracking-writer.js";
+import {
+  TRACKING_INSERT,
+  TrackingWriter,
+  trackingInsertParams,
+} from "../infra/tooling/cassandra/tracking-writer.js";
 import { seededRng } from "../infra/tooling/generator/random.js";
 import {
   buildCatalogue,
@@ -13,8 +11,8 @@ import {
   randomTrackingEvent,
 } from "../infra/tooling/generator/tracking-event-factory.js";
 import type { CassandraClient } from "../lib/adapters/cassandra/connection.js";
-import { eventId, TRACKING_COLUMNS, type TrackingRow } from "../lib/core/tracking-row.js";
-import { MYSQL_TABLES, TRACKING_TABLE } from "../lib/schema-names.js";
+import { eventId, type TrackingRow } from "../lib/core/tracking-row.js";
+import { MYSQL_TABLES } from "../lib/schema-names.js";
 import { mapLimit } from "../lib/use-cases/map-limit.js";
 import { insertEventIds } from "./scratch-database.js";
 
@@ -47,17 +45,6 @@ function catalogueFrom(firstJobId: number, jobs: number): Catalogue {
   return { ...base, jobs: base.jobs.map((j, i) => ({ ...j, jobId: firstJobId + i })) };
 }
 
-const INSERT_ROW = `INSERT INTO ${TRACKING_TABLE} (${TRACKING_COLUMNS.join(", ")}) VALUES (${TRACKING_COLUMNS.map(() => "?").join(", ")})`;
-
-function insertParams(r: TrackingRow): unknown[] {
-  return TRACKING_COLUMNS.map((c) => {
-    const v = r[c];
-    if (c === "bucket" || c === "ts") return v === null ? null : new Date(v as number);
-    if (c === "create_time") return cassandra.types.TimeUuid.fromString(v as string);
-    return v;
-  });
-}
-
 /**
  * Writes rows as unlogged batches of one partition each (the cheapest bulk write Cassandra has: one
  * mutation per batch), `concurrency` batches at once. Several times faster than one INSERT per row
@@ -80,7 +67,7 @@ export async function writeRowsBatched(
     for (let i = 0; i < list.length; i += BATCH_ROWS) batches.push(list.slice(i, i + BATCH_ROWS));
   await mapLimit(batches, concurrency, (batch) =>
     client.batch(
-      batch.map((r) => ({ query: INSERT_ROW, params: insertParams(r) })),
+      batch.map((r) => ({ query: TRACKING_INSERT, params: trackingInsertParams(r) })),
       { prepare: true, logged: false },
     ),
   );

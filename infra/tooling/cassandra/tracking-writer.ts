@@ -14,21 +14,31 @@ export interface WrittenRow {
   readonly row: TrackingRow;
 }
 
+/** The lake's INSERT of one whole row (every column, bound in TRACKING_COLUMNS order). */
+export const TRACKING_INSERT = `INSERT INTO ${TRACKING_TABLE} (${TRACKING_COLUMNS.join(", ")}) VALUES (${TRACKING_COLUMNS.map(() => "?").join(", ")})`;
+
+/** TRACKING_INSERT's parameters for a row (timestamps as Dates, create_time as a TimeUuid). */
+export function trackingInsertParams(r: TrackingRow): unknown[] {
+  return TRACKING_COLUMNS.map((c) => {
+    const v = r[c];
+    if (c === "bucket" || c === "ts") return v === null ? null : new Date(v as number);
+    if (c === "create_time") return cassandra.types.TimeUuid.fromString(v as string);
+    return v;
+  });
+}
+
 /**
  * Writes tracking events into the lake like the ad-tracking front ends do: create_time = a fresh
  * timeuuid of the writer's clock, bucket = its ingest-time bucket, shard = spread round-robin.
  */
 export class TrackingWriter {
-  private readonly insert: string;
   private next = Math.floor(Math.random() * 1_000);
 
   constructor(
     private readonly client: CassandraClient,
     private readonly shards: number,
     private readonly bucketMs: number,
-  ) {
-    this.insert = `INSERT INTO ${TRACKING_TABLE} (${TRACKING_COLUMNS.join(", ")}) VALUES (${TRACKING_COLUMNS.map(() => "?").join(", ")})`;
-  }
+  ) {}
 
   /** Assigns keys without writing (so a caller can record what it is about to write). */
   prepare(event: NewTrackingEvent): TrackingRow {
@@ -46,15 +56,8 @@ export class TrackingWriter {
   /** Writes rows concurrently (bounded); resolves when all are acknowledged (LOCAL_QUORUM). */
   async write(rows: readonly TrackingRow[], concurrency = 64): Promise<void> {
     if (rows.length === 0) return;
-    const params = rows.map((r) =>
-      TRACKING_COLUMNS.map((c) => {
-        const v = r[c];
-        if (c === "bucket" || c === "ts") return v === null ? null : new Date(v as number);
-        if (c === "create_time") return cassandra.types.TimeUuid.fromString(v as string);
-        return v;
-      }),
-    );
-    await cassandra.concurrent.executeConcurrent(this.client, this.insert, params, {
+    const params = rows.map(trackingInsertParams);
+    await cassandra.concurrent.executeConcurrent(this.client, TRACKING_INSERT, params, {
       concurrencyLevel: concurrency,
       executionProfile: undefined,
     });
