@@ -15,7 +15,7 @@ import { seededRng } from "../infra/tooling/generator/random.js";
 import { buildCatalogue, randomTrackingEvent } from "../infra/tooling/generator/tracking-event-factory.js";
 import { createCassandraClient } from "../lib/adapters/cassandra/connection.js";
 import { createKafka } from "../lib/adapters/kafka/connection.js";
-import { partitionOffsets, readTopicRanges } from "../lib/adapters/kafka/topic-range-reader.js";
+import { partitionOffsets, readWholeTopic } from "../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../lib/core/envelope.js";
 import { trackingTopic } from "../lib/schema-names.js";
@@ -64,16 +64,10 @@ async function countTopic(config: Config): Promise<{ messages: number; unique: n
   const topic = trackingTopic(config.cassandra.keyspace);
   const ids = new Set<string>();
   let messages = 0;
-  const offsets = await partitionOffsets(kafka, topic);
-  await readTopicRanges(
-    kafka,
-    topic,
-    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
-    (_p, m) => {
-      messages++;
-      ids.add(m.headers?.[EVENT_ID_HEADER]?.toString() ?? "");
-    },
-  );
+  await readWholeTopic(kafka, topic, (_p, m) => {
+    messages++;
+    ids.add(m.headers?.[EVENT_ID_HEADER]?.toString() ?? "");
+  });
   return { messages, unique: ids.size };
 }
 

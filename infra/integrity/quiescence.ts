@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "mysql2/promise";
 import { createCassandraClient } from "../../lib/adapters/cassandra/connection.js";
 import { createKafka } from "../../lib/adapters/kafka/connection.js";
-import { partitionOffsets, readTopicRanges } from "../../lib/adapters/kafka/topic-range-reader.js";
+import { readWholeTopic } from "../../lib/adapters/kafka/topic-range-reader.js";
 import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
@@ -162,16 +162,10 @@ async function lakeIdsNotIn(config: Config, published: ReadonlySet<string>): Pro
 async function publishedIds(config: Config): Promise<Set<string>> {
   const kafka = createKafka(config, "-integrity-read");
   const topic = trackingTopic(config.cassandra.keyspace);
-  const offsets = await partitionOffsets(kafka, topic);
   const ids = new Set<string>();
-  await readTopicRanges(
-    kafka,
-    topic,
-    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
-    (_p, m) => {
-      const id = m.headers?.[EVENT_ID_HEADER]?.toString();
-      if (id) ids.add(id);
-    },
-  );
+  await readWholeTopic(kafka, topic, (_p, m) => {
+    const id = m.headers?.[EVENT_ID_HEADER]?.toString();
+    if (id) ids.add(id);
+  });
   return ids;
 }

@@ -3,7 +3,7 @@ import { type Checkpoint, checkpointKey, decodeCheckpoint } from "../../core/cdc
 import { timeuuidToMs } from "../../core/cdc/timeuuid.js";
 import { EVENT_ID_HEADER } from "../../core/envelope.js";
 import { parseEventId } from "../../core/tracking-row.js";
-import { partitionOffsets, readTopicRanges } from "./topic-range-reader.js";
+import { partitionOffsets, readTopicRanges, readWholeTopic } from "./topic-range-reader.js";
 
 export interface PublishedRef {
   readonly eventId: string;
@@ -19,19 +19,13 @@ export async function readCheckpoints(
 ): Promise<Map<number, Checkpoint>> {
   const wanted = new Map(shards.map((s) => [checkpointKey(s), s]));
   const latest = new Map<number, Checkpoint>();
-  const offsets = await partitionOffsets(kafka, checkpointTopic);
-  await readTopicRanges(
-    kafka,
-    checkpointTopic,
-    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
-    (_p, m) => {
-      const shard = wanted.get(m.key?.toString() ?? "");
-      if (shard === undefined) return;
-      const c = decodeCheckpoint(m.value);
-      if (c) latest.set(shard, c);
-      else latest.delete(shard);
-    },
-  );
+  await readWholeTopic(kafka, checkpointTopic, (_p, m) => {
+    const shard = wanted.get(m.key?.toString() ?? "");
+    if (shard === undefined) return;
+    const c = decodeCheckpoint(m.value);
+    if (c) latest.set(shard, c);
+    else latest.delete(shard);
+  });
   return latest;
 }
 

@@ -119,3 +119,21 @@ export async function partitionOffsets(
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * Every committed record of `topic`: each partition from its earliest offset to the high watermark
+ * taken before reading. Returns how many were delivered.
+ */
+export async function readWholeTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (partition: number, message: KafkaMessage) => void,
+): Promise<number> {
+  const offsets = await partitionOffsets(kafka, topic);
+  return readTopicRanges(
+    kafka,
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
+    onMessage,
+  );
+}

@@ -3,7 +3,7 @@ import { migrateCassandra } from "../../../infra/migrate/migrate-cassandra.js";
 import { migrateKafka } from "../../../infra/migrate/migrate-kafka.js";
 import { createCassandraClient } from "../../../lib/adapters/cassandra/connection.js";
 import { createKafka } from "../../../lib/adapters/kafka/connection.js";
-import { partitionOffsets, readTopicRanges } from "../../../lib/adapters/kafka/topic-range-reader.js";
+import { readWholeTopic } from "../../../lib/adapters/kafka/topic-range-reader.js";
 import { type Config, loadConfig } from "../../../lib/config/index.js";
 import { cdcCheckpointTopic, trackingTopic } from "../../../lib/schema-names.js";
 
@@ -46,13 +46,7 @@ export async function isolatedLake(
 export async function readAllChangeEvents(config: Config): Promise<KafkaMessage[]> {
   const kafka = createKafka(config, "-test-reader");
   const topic = trackingTopic(config.cassandra.keyspace);
-  const offsets = await partitionOffsets(kafka, topic);
   const out: KafkaMessage[] = [];
-  await readTopicRanges(
-    kafka,
-    topic,
-    offsets.map((o) => ({ partition: o.partition, from: o.low, to: o.high })),
-    (_p, m) => out.push(m),
-  );
+  await readWholeTopic(kafka, topic, (_p, m) => out.push(m));
   return out;
 }
