@@ -16,9 +16,7 @@ import { NO_MEASURES } from "../../lib/core/aggregation.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { WarehouseError } from "../../lib/errors.js";
-import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
 import { MYSQL_TABLES } from "../../lib/schema-names.js";
-import { createApplyBatch } from "../../lib/use-cases/apply-batch.js";
 import type { WarehouseRow } from "../../lib/use-cases/apply-batch-ports.js";
 import { rebuildHours } from "../../lib/use-cases/reconcile/rebuild-hours.js";
 import {
@@ -27,7 +25,8 @@ import {
   type PartitionKey,
   partitionKeyString,
 } from "../../lib/use-cases/reconcile/reconcile-ports.js";
-import { mskEvent, mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { applyBatchOn, applyMskRecords } from "../support/apply-batch-on-fakes.js";
 import { adminConnection } from "./support/admin-connection.js";
 import { uniqueName } from "./support/config.js";
 
@@ -368,21 +367,14 @@ function lakeRows(n: number): TrackingRow[] {
 }
 
 async function applyThroughAggregator(rows: readonly TrackingRow[], firstOffset: number): Promise<void> {
-  const apply = createApplyBatch({
-    warehouse: new MysqlWarehouse(writer, { upsertChunkRows: 500 }),
+  const apply = applyBatchOn(new MysqlWarehouse(writer, { upsertChunkRows: 500 }), {
     jobs: new MysqlJobCompanyLookup(writer),
-    bucketer: hourBucketer("UTC"),
-    options: {
-      dedupByEventId: true,
-      dedupWindowHours: 24,
-      maxRecordBytes: 1024 * 1024,
-      retry: { maxAttempts: 5, baseMs: 10, capMs: 100 },
-    },
+    options: { retry: { maxAttempts: 5, baseMs: 10, capMs: 100 } },
   });
   const records = rows.map((row, i) =>
     mskRecord({ topic: "rebuild-test", partition: 0, offset: firstOffset + i, value: row }),
   );
-  await apply(decodeKafkaEvent(mskEvent(records)).records);
+  await applyMskRecords(apply, records);
 }
 
 describe("rebuild of warehouse hours from the lake (admin account)", () => {

@@ -24,8 +24,8 @@ export type ApplyBatchOverrides = Partial<Omit<ApplyBatchDeps, "warehouse" | "op
 };
 
 /**
- * The aggregator's use case over a fake warehouse: no job has a company, UTC hours,
- * TEST_APPLY_OPTIONS; any dependency or option can be overridden.
+ * The aggregator's use case over `warehouse` (a fake one in unit tests): no job has a company, UTC
+ * hours, TEST_APPLY_OPTIONS; any dependency or option can be overridden.
  */
 export function applyBatchOn(warehouse: Warehouse, over: ApplyBatchOverrides = {}): ApplyBatch {
   const { options, ...deps } = over;

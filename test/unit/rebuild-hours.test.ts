@@ -3,8 +3,6 @@ import { compareGrain, grainKeyString } from "../../lib/core/aggregation.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { eventId, type TrackingRow } from "../../lib/core/tracking-row.js";
 import { TransactionConflictError, WarehouseError } from "../../lib/errors.js";
-import { decodeKafkaEvent } from "../../lib/kafka-event/decode-kafka-event.js";
-import { createApplyBatch } from "../../lib/use-cases/apply-batch.js";
 import type {
   JobCompanyLookup,
   Warehouse,
@@ -24,7 +22,8 @@ import {
   type WarehouseHour,
   type WarehouseRebuild,
 } from "../../lib/use-cases/reconcile/reconcile-ports.js";
-import { mskEvent, mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { mskRecord, trackingRow } from "../support/aggregator-fixtures.js";
+import { applyBatchOn, applyMskRecords } from "../support/apply-batch-on-fakes.js";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -152,20 +151,12 @@ async function aggregatorRows(rows: readonly TrackingRow[]): Promise<WarehouseRo
     transaction: (work) => work(tx),
     pruneProcessedEvents: async () => 0,
   };
-  const apply = createApplyBatch({
-    warehouse,
+  const apply = applyBatchOn(warehouse, {
     jobs,
-    bucketer: hourBucketer("UTC"),
-    options: {
-      dedupByEventId: true,
-      dedupWindowHours: 24,
-      maxRecordBytes: 1024 * 1024,
-      retry: { maxAttempts: 1, baseMs: 1, capMs: 1 },
-      groupRecords: 50,
-    },
+    options: { retry: { maxAttempts: 1, baseMs: 1, capMs: 1 }, groupRecords: 50 },
   });
   const records = rows.map((row, offset) => mskRecord({ topic: "t", partition: 0, offset, value: row }));
-  await apply(decodeKafkaEvent(mskEvent(records)).records);
+  await applyMskRecords(apply, records);
   return [...facts.values()].sort(compareGrain);
 }
 
