@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
-import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
-import { silentLog } from "../../lib/use-cases/ports/log.js";
+import { startInProcessPoller } from "./support/in-process-poller.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
 
@@ -51,14 +49,8 @@ describe("CDC poller: exactly once into Kafka", () => {
 
   it("publishes rows from concurrent writers, identical timestamps and late rows exactly once", async () => {
     const writer = new RecordingLakeWriter(config, 7);
-    const poller = createPoller(config, silentLog);
-    const stop = new AbortController();
     await writer.write(1500); // backlog before the poller starts
-    const running = runPollerInvocation(
-      poller.session,
-      { remainingMs: () => 60_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: stop.signal },
-      silentLog,
-    );
+    const poller = startInProcessPoller(config, { remainingMs: 60_000, pollIntervalMs: 100 });
     const sameMs = new Date(Date.now() - 500);
     await Promise.all([
       (async () => {
@@ -81,10 +73,8 @@ describe("CDC poller: exactly once into Kafka", () => {
       })(),
     ]);
     await sleep(3_000); // one more sweep after the last late row
-    stop.abort();
-    const summary = await running;
+    const summary = await poller.stop();
     await writer.close();
-    await poller.close();
     expect(summary.lateRows).toBeGreaterThan(0);
     expectExactlyOnce(writer.written, await topicIdCounts(config));
   });

@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
-import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
 import { type Log, silentLog } from "../../lib/use-cases/ports/log.js";
+import { startInProcessPoller } from "./support/in-process-poller.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
 
@@ -28,18 +27,9 @@ async function expectExactlyOnce(config: Config, written: Set<string>): Promise<
 
 /** Runs the poller in-process until `stop` resolves. */
 async function pollUntil(config: Config, stop: Promise<unknown>, log: Log = silentLog) {
-  const poller = createPoller(config, log);
-  const ctrl = new AbortController();
-  const run = runPollerInvocation(
-    poller.session,
-    { remainingMs: () => 120_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: ctrl.signal },
-    log,
-  );
-  await Promise.race([stop, run.then(() => undefined)]);
-  ctrl.abort();
-  const summary = await run;
-  await poller.close();
-  return summary;
+  const poller = startInProcessPoller(config, { remainingMs: 120_000, pollIntervalMs: 100, log });
+  await Promise.race([stop, poller.finished.then(() => undefined)]);
+  return poller.stop();
 }
 
 const fastEnv = {

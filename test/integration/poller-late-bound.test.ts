@@ -1,11 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPoller } from "../../functions/cdc-poller/dependencies.js";
 import type { Config } from "../../lib/config/index.js";
 import { EVENT_ID_HEADER } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
-import { runPollerInvocation } from "../../lib/use-cases/cdc/run-invocation.js";
-import { silentLog } from "../../lib/use-cases/ports/log.js";
+import { startInProcessPoller } from "./support/in-process-poller.js";
 import { isolatedLake, readAllChangeEvents } from "./support/isolated-lake.js";
 import { RecordingLakeWriter } from "./support/lake-writer.js";
 
@@ -30,21 +28,13 @@ describe("CDC poller: look-back sweeps", () => {
 
   it("publishes rows landing inside the look-back once, leaves later ones to the reconciler, and counts every read", async () => {
     const writer = new RecordingLakeWriter(config, 31);
-    const poller = createPoller(config, silentLog);
-    const ctrl = new AbortController();
-    const run = runPollerInvocation(
-      poller.session,
-      { remainingMs: () => 60_000, safetyMarginMs: 0, pollIntervalMs: 100, signal: ctrl.signal },
-      silentLog,
-    );
+    const poller = startInProcessPoller(config, { remainingMs: 60_000, pollIntervalMs: 100 });
     const onTime = await writer.write(100);
     await sleep(1_500);
     const inside = await writer.write(5, () => new Date(Date.now() - 1_000)); // 1 s late: look-back is 2 s
     const beyond = await writer.write(3, () => new Date(Date.now() - 6_000)); // 6 s late: beyond it
     await sleep(2_000);
-    ctrl.abort();
-    const summary = await run;
-    await poller.close();
+    const summary = await poller.stop();
     await writer.close();
 
     const published = (await readAllChangeEvents(config)).map((m) =>

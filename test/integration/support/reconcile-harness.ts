@@ -3,7 +3,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { MSKEvent } from "aws-lambda";
 import type { Pool } from "mysql2/promise";
 import { expect } from "vitest";
-import { createPoller } from "../../../functions/cdc-poller/dependencies.js";
 import { createReconciler, type ReconcilerRuntime } from "../../../functions/reconciler/dependencies.js";
 import { KafkaEsmBridge } from "../../../infra/local/kafka-esm-bridge.js";
 import { migrateMysql } from "../../../infra/migrate/migrate-mysql.js";
@@ -21,12 +20,13 @@ import { bucketsBetween } from "../../../lib/core/cdc/buckets.js";
 import { lookBackMs } from "../../../lib/core/cdc/sweep-schedule.js";
 import { eventId, type TrackingRow } from "../../../lib/core/tracking-row.js";
 import { MYSQL_TABLES, trackingTopic } from "../../../lib/schema-names.js";
-import { type InvocationSummary, runPollerInvocation } from "../../../lib/use-cases/cdc/run-invocation.js";
+import type { InvocationSummary } from "../../../lib/use-cases/cdc/run-invocation.js";
 import { type Log, silentLog } from "../../../lib/use-cases/ports/log.js";
 import { type PassReport, reconcilePass } from "../../../lib/use-cases/reconcile/reconcile-pass.js";
 import { referenceTotals } from "../../support/aggregator-fixtures.js";
 import { aggregatorHandler, factTotals, jobBlock } from "./aggregator-helpers.js";
 import { uniqueName } from "./config.js";
+import { startInProcessPoller } from "./in-process-poller.js";
 import { isolatedLake, readAllChangeEvents } from "./isolated-lake.js";
 
 /**
@@ -230,30 +230,7 @@ export class ReconcileLab {
 
   /** The streaming poller in-process (one long invocation) until stop(). */
   startPoller(config: Config = this.config): PollerHandle {
-    const poller = createPoller(config, silentLog);
-    const ctrl = new AbortController();
-    const run = runPollerInvocation(
-      poller.session,
-      {
-        remainingMs: () => 600_000,
-        safetyMarginMs: 0,
-        pollIntervalMs: config.cdc.pollIntervalMs,
-        signal: ctrl.signal,
-      },
-      silentLog,
-    );
-    let stopped: Promise<InvocationSummary> | undefined;
-    const stop = () => {
-      stopped ??= (async () => {
-        ctrl.abort();
-        try {
-          return await run;
-        } finally {
-          await poller.close();
-        }
-      })();
-      return stopped;
-    };
+    const { stop } = startInProcessPoller(config, { remainingMs: 600_000 });
     this.opened.push(stop);
     return { stop };
   }
