@@ -10,7 +10,7 @@ import { createMysqlPool } from "../../lib/adapters/mysql/connection.js";
 import { appliedOffsets } from "../../lib/adapters/mysql/offset-ledger-reader.js";
 import { MysqlReconcilePassLog } from "../../lib/adapters/mysql/reconcile-pass-log.js";
 import type { Config, DbAccount } from "../../lib/config/index.js";
-import { lookBackMs } from "../../lib/core/cdc/sweep-schedule.js";
+import { streamingWindowMs } from "../../lib/core/cdc/sweep-schedule.js";
 import { ReconcileRefusedError } from "../../lib/errors.js";
 import { cdcCheckpointTopic, TRACKING_TABLE, trackingTopic } from "../../lib/schema-names.js";
 import type { Log } from "../../lib/use-cases/ports/log.js";
@@ -83,7 +83,7 @@ export function createReconciler(
       verifyPollMs: 1_000,
       checkDelaysMs: r.checkDelaysMs,
       horizonMs: r.horizonMs,
-      streamingMs: lookBackMs(config.cdc.sweeps) + config.cdc.settleMs,
+      streamingMs: streamingWindowMs(config.cdc.sweeps, config.cdc.settleMs),
       maxStreamBacklog: r.maxStreamBacklog,
     },
     deps: {

@@ -8,7 +8,7 @@ import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { MysqlJobCompanyLookup } from "../../lib/adapters/mysql/job-company-lookup.js";
 import { MysqlWarehouseRebuild } from "../../lib/adapters/mysql/warehouse-rebuild.js";
 import { type Config, loadConfig } from "../../lib/config/index.js";
-import { bucketsBetween } from "../../lib/core/cdc/buckets.js";
+import { bucketsBetween, closedBucketsBetween } from "../../lib/core/cdc/buckets.js";
 import { hourBucketer } from "../../lib/core/time-bucket.js";
 import { ReconcileRefusedError } from "../../lib/errors.js";
 import { rebuildHours } from "../../lib/use-cases/reconcile/rebuild-hours.js";
@@ -79,10 +79,7 @@ function checkableBuckets(
       `--from ${iso(fromMs)} is beyond the reconciliation horizon (RECONCILE_HORIZON, ${Math.round(config.reconcile.horizonMs / 60_000)} min): the aggregator no longer remembers which of those rows it applied. Use \`jtp replay --rebuild\` to recompute those hours.`,
     );
   }
-  const closedBefore = now - rt.settings.streamingMs;
-  const all = bucketsBetween(fromMs, toMs - 1, bucketMs);
-  const buckets = all.filter((b) => b + bucketMs <= closedBefore);
-  return { buckets, skipped: all.length - buckets.length };
+  return closedBucketsBetween(fromMs, toMs, bucketMs, now - rt.settings.streamingMs);
 }
 
 /** `jtp reconcile`: one pass over an ingest-time range (default: the whole horizon up to now). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { lookBackMs, type SweepTier } from "../core/cdc/sweep-schedule.js";
+import { type SweepTier, streamingWindowMs } from "../core/cdc/sweep-schedule.js";
 import { parseCheckDelays, parseDuration } from "../core/reconcile/check-schedule.js";
 import type { EnvIssue } from "./env-issue.js";
 
@@ -115,7 +115,7 @@ export function reconcileIssues(e: ReconcileEnv): EnvIssue[] {
     });
   }
   const firstDelay = e.RECONCILE_CHECK_DELAYS[0] ?? 0;
-  const streaming = lookBackMs(e.CDC_SWEEP_SCHEDULE) + e.CDC_SETTLE_MS;
+  const streaming = streamingWindowMs(e.CDC_SWEEP_SCHEDULE, e.CDC_SETTLE_MS);
   if (firstDelay < streaming) {
     issues.push({
       variable: "RECONCILE_CHECK_DELAYS",

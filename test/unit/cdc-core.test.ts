@@ -1,6 +1,6 @@
 import cassandra from "cassandra-driver";
 import { describe, expect, it } from "vitest";
-import { bucketStart, bucketsBetween, shardFor } from "../../lib/core/cdc/buckets.js";
+import { bucketStart, bucketsBetween, closedBucketsBetween, shardFor } from "../../lib/core/cdc/buckets.js";
 import { checkpointKey, decodeCheckpoint, encodeCheckpoint } from "../../lib/core/cdc/checkpoint.js";
 import { PublishedWindow } from "../../lib/core/cdc/published-window.js";
 import { timeuuidToMs } from "../../lib/core/cdc/timeuuid.js";
@@ -13,6 +13,15 @@ describe("ingest-time buckets", () => {
     expect(bucketsBetween(59_999, 180_000, 60_000)).toEqual([0, 60_000, 120_000, 180_000]);
     expect(bucketsBetween(130_000, 130_001, 60_000)).toEqual([120_000]);
     expect(bucketsBetween(200_000, 100_000, 60_000)).toEqual([]);
+  });
+
+  it("keeps the buckets of [from, to) closed by a time, and counts the others", () => {
+    expect(closedBucketsBetween(60_000, 240_000, 60_000, 180_000)).toEqual({
+      buckets: [60_000, 120_000],
+      skipped: 1,
+    });
+    expect(closedBucketsBetween(60_000, 240_000, 60_000, 179_999)).toEqual({ buckets: [60_000], skipped: 2 });
+    expect(closedBucketsBetween(60_000, 60_000, 60_000, 1e9)).toEqual({ buckets: [], skipped: 0 });
   });
 
   it("spreads shards over 0..n-1", () => {

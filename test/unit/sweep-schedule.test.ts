@@ -3,6 +3,7 @@ import {
   dueTier,
   lookBackMs,
   parseSweepSchedule,
+  streamingWindowMs,
   sweepReadRatio,
 } from "../../lib/core/cdc/sweep-schedule.js";
 
@@ -34,6 +35,11 @@ describe("lookBackMs", () => {
   it("is the longest tier's age, 0 without sweeps", () => {
     expect(lookBackMs(parseSweepSchedule("1000:2000,4000:20000"))).toBe(4000);
     expect(lookBackMs([])).toBe(0);
+  });
+
+  it("plus the settle delay is the streaming window (how long a row stays the poller's)", () => {
+    expect(streamingWindowMs(parseSweepSchedule("1000:2000,4000:20000"), 150)).toBe(4150);
+    expect(streamingWindowMs([], 150)).toBe(150);
   });
 });
 

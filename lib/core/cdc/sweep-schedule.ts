@@ -39,6 +39,14 @@ export function lookBackMs(tiers: readonly SweepTier[]): number {
 }
 
 /**
+ * How long after its create_time a row is still the streaming poller's: the settle delay before it
+ * is first read, then the longest look-back of the sweeps. Past that, only the reconciler finds it.
+ */
+export function streamingWindowMs(tiers: readonly SweepTier[], settleMs: number): number {
+  return lookBackMs(tiers) + settleMs;
+}
+
+/**
  * Which look-back is due now: the longest tier whose interval has passed since that tier last ran
  * (a longer sweep covers the shorter ones). Returns the tier index, or -1 when none is due.
  */

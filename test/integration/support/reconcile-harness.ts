@@ -16,8 +16,8 @@ import { type CassandraClient, createCassandraClient } from "../../../lib/adapte
 import { createKafka } from "../../../lib/adapters/kafka/connection.js";
 import { createMysqlPool } from "../../../lib/adapters/mysql/connection.js";
 import type { Config } from "../../../lib/config/index.js";
-import { bucketsBetween } from "../../../lib/core/cdc/buckets.js";
-import { lookBackMs } from "../../../lib/core/cdc/sweep-schedule.js";
+import { closedBucketsBetween } from "../../../lib/core/cdc/buckets.js";
+import { streamingWindowMs } from "../../../lib/core/cdc/sweep-schedule.js";
 import { eventId, type TrackingRow } from "../../../lib/core/tracking-row.js";
 import { MYSQL_TABLES, trackingTopic } from "../../../lib/schema-names.js";
 import type { InvocationSummary } from "../../../lib/use-cases/cdc/run-invocation.js";
@@ -244,9 +244,7 @@ export class ReconcileLab {
 
   /** The buckets `jtp reconcile --from --to` checks: [from, to), closed and out of the streaming window. */
   cliBuckets(rt: ReconcilerRuntime, fromMs: number, toMs: number, now = Date.now()): number[] {
-    return bucketsBetween(fromMs, toMs - 1, this.bucketMs).filter(
-      (b) => b + this.bucketMs <= now - rt.settings.streamingMs,
-    );
+    return closedBucketsBetween(fromMs, toMs, this.bucketMs, now - rt.settings.streamingMs).buckets;
   }
 
   /**
@@ -270,7 +268,7 @@ export class ReconcileLab {
 
   /** Waits until every bucket holding `rows` has closed and left the poller's look-back. */
   async waitUntilReconcilable(rows: readonly TrackingRow[]): Promise<void> {
-    const streamingMs = lookBackMs(this.config.cdc.sweeps) + this.config.cdc.settleMs;
+    const streamingMs = streamingWindowMs(this.config.cdc.sweeps, this.config.cdc.settleMs);
     const newest = Math.max(...rows.map((r) => r.bucket)) + this.bucketMs;
     const wait = newest + streamingMs + 50 - Date.now();
     if (wait > 0) await sleep(wait);
