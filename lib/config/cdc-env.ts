@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseSweepSchedule, type SweepTier } from "../core/cdc/sweep-schedule.js";
+import { envParsed } from "./env-parsed.js";
 
 /**
  * CDC poller settings (environment → typed). Merged into the one env schema in env-schema.ts.
@@ -18,20 +19,10 @@ const shardList = z
   .trim()
   .regex(/^(all|\d+(-\d+)?(,\d+(-\d+)?)*)$/, 'must be "all" or a list like 0,1,4-7');
 
-const sweepSchedule = z
-  .string()
-  .trim()
-  .transform((spec, ctx) => {
-    try {
-      return parseSweepSchedule(spec);
-    } catch (err) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be "none" or age:every pairs in ms such as 1000:2000,4000:20000 (${(err as Error).message})`,
-      });
-      return z.NEVER;
-    }
-  });
+const sweepSchedule = envParsed(
+  parseSweepSchedule,
+  (problem) => `must be "none" or age:every pairs in ms such as 1000:2000,4000:20000 (${problem})`,
+);
 
 /** A variable that is no longer read. */
 const replacedBy = (what: string) => z.undefined({ error: `no longer read; replaced by ${what}` }).optional();

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type SweepTier, streamingWindowMs } from "../core/cdc/sweep-schedule.js";
 import { parseCheckDelays, parseDuration } from "../core/reconcile/check-schedule.js";
 import type { EnvIssue } from "./env-issue.js";
+import { envParsed } from "./env-parsed.js";
 
 /**
  * Reconciler and replay settings (environment → typed). Merged into the one env schema in
@@ -9,33 +10,14 @@ import type { EnvIssue } from "./env-issue.js";
  * `reconcileIssues`. Durations accept units: 250ms, 90s, 10m, 1h30m, or plain milliseconds.
  */
 const duration = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .transform((s, ctx) => {
-      try {
-        return parseDuration(s);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.number().int().min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`));
+  envParsed(parseDuration).pipe(
+    z.number().int().min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`),
+  );
 
-const delays = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    try {
-      return parseCheckDelays(s);
-    } catch (err) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be increasing delays such as 1m,10m,1h,6h,23h (${(err as Error).message})`,
-      });
-      return z.NEVER;
-    }
-  });
+const delays = envParsed(
+  parseCheckDelays,
+  (problem) => `must be increasing delays such as 1m,10m,1h,6h,23h (${problem})`,
+);
 
 const count = (min: number, max: number) =>
   z

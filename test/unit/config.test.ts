@@ -83,6 +83,24 @@ describe("loadConfig", () => {
     expect(err.issues).toHaveLength(7);
   });
 
+  it("explains values their parser refuses (sweep schedule, check delays, durations), one line each", () => {
+    const err = configError({
+      CDC_SWEEP_SCHEDULE: "1000:x",
+      RECONCILE_CHECK_DELAYS: "10m,1m",
+      RECONCILE_VERIFY_TIMEOUT: "5 parsecs",
+    });
+    expect(err.message).toContain(
+      'CDC_SWEEP_SCHEDULE: must be "none" or age:every pairs in ms such as 1000:2000,4000:20000 ("1000:x" is not age:every (milliseconds)) (got "1000:x")',
+    );
+    expect(err.message).toContain(
+      'RECONCILE_CHECK_DELAYS: must be increasing delays such as 1m,10m,1h,6h,23h (delays must increase) (got "10m,1m")',
+    );
+    expect(err.message).toContain(
+      'RECONCILE_VERIFY_TIMEOUT: "5 parsecs" is not a duration like 90s, 10m, 1h30m (got "5 parsecs")',
+    );
+    expect(err.issues).toHaveLength(3);
+  });
+
   it("rejects out-of-range numbers", () => {
     expect(configError({ MYSQL_PORT: "70000" }).message).toContain("MYSQL_PORT: must be <= 65535");
   });
