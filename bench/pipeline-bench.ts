@@ -34,7 +34,7 @@ import { nonNegativeInt, positiveInt, positiveIntList, scriptProgram } from "./s
 /** Poller settings compared by the bench (environment overrides on top of the defaults). */
 const CONFIGS: Readonly<Record<string, { readonly label: string; readonly env: Record<string, string> }>> = {
   old: {
-    label: "old defaults (no reconciler: 10 s late window swept every 2 s, last 1 s every poll)",
+    label: "old poller defaults (10 s late window swept every 2 s, its last 1 s on every poll)",
     env: { CDC_SWEEP_SCHEDULE: "1000:0,10000:2000", CDC_SETTLE_MS: "150", CDC_POLL_INTERVAL_MS: "200" },
   },
   new: { label: "new defaults (sweeps back off: 1 s every 2 s, 4 s every 20 s; reconciler)", env: {} },
