@@ -193,11 +193,16 @@ program
   .option("--batch-size <n>", "records per aggregator invocation (1..10000)", "100")
   .option("--batching-window <ms>", "batching window (0..300000)", "500")
   .option("--no-schedule", "do not invoke the poller")
-  .action(async (o: { batchSize: string; batchingWindow: string; schedule: boolean }) =>
+  .option(
+    "--ready-file <path>",
+    "write this file (JSON: pid) once running and SIGUSR2 is handled (integrity suite)",
+  )
+  .action(async (o: { batchSize: string; batchingWindow: string; schedule: boolean; readyFile?: string }) =>
     localAwsCommand({
       batchSize: Number(o.batchSize),
       batchingWindowMs: Number(o.batchingWindow),
       schedule: o.schedule,
+      ...(o.readyFile ? { readyFile: o.readyFile } : {}),
     }),
   );
 

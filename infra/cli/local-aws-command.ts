@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { powertoolsLog } from "../../lib/adapters/logging/powertools-log.js";
 import { loadConfig } from "../../lib/config/index.js";
@@ -17,6 +18,8 @@ export async function localAwsCommand(o: {
   batchSize: number;
   batchingWindowMs: number;
   schedule: boolean;
+  /** Written (JSON: pid) once the bridge runs and SIGUSR2 is handled. */
+  readyFile?: string;
 }): Promise<void> {
   const config = loadConfig();
   const log = powertoolsLog(new Logger({ serviceName: "jtp-local-aws" }));
@@ -41,6 +44,7 @@ export async function localAwsCommand(o: {
   await bridge.start();
   // Fault injection (integrity suite): the next batch is given up, as after exhausted retries.
   process.on("SIGUSR2", () => bridge.giveUpNextBatch());
+  if (o.readyFile) writeFileSync(o.readyFile, JSON.stringify({ pid: process.pid }));
   log.info("local event source mapping and schedule running", {
     batchSize: o.batchSize,
     batchingWindowMs: o.batchingWindowMs,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startServerlessOffline } from "../local/serverless-offline-process.js";
@@ -52,6 +52,7 @@ export class ComponentProcesses {
   private bridge: ChildProcess | undefined;
   private offline: { child: ChildProcess; stop: () => Promise<void> } | undefined;
   readonly logs: Record<Component, string>;
+  private readonly bridgeReadyFile: string;
 
   constructor(
     private readonly runDir: string,
@@ -59,6 +60,7 @@ export class ComponentProcesses {
     private readonly bridgeArgs: readonly string[],
   ) {
     mkdirSync(runDir, { recursive: true });
+    this.bridgeReadyFile = path.join(runDir, "bridge.ready");
     this.logs = {
       poller: path.join(runDir, "poller.log"),
       bridge: path.join(runDir, "bridge.log"),
@@ -80,7 +82,11 @@ export class ComponentProcesses {
     if (c === "aggregator") {
       this.offline = await startServerlessOffline(this.runDir, this.env);
     } else if (c === "bridge") {
-      this.bridge = this.spawnJtp(["local-aws", "--no-schedule", ...this.bridgeArgs], this.logs.bridge);
+      rmSync(this.bridgeReadyFile, { force: true });
+      this.bridge = this.spawnJtp(
+        ["local-aws", "--no-schedule", "--ready-file", this.bridgeReadyFile, ...this.bridgeArgs],
+        this.logs.bridge,
+      );
     } else {
       this.poller = this.spawnJtp(["poll", "--invocation", "30"], this.logs.poller);
     }
@@ -91,9 +97,29 @@ export class ComponentProcesses {
     child?.kill("SIGKILL");
   }
 
-  /** Makes the bridge give up its next batch, as an event source mapping does after its retries (SIGUSR2). */
+  /**
+   * Makes the bridge give up its next batch, as an event source mapping does after its retries
+   * (SIGUSR2). Only once the bridge process says it runs: before its handler exists, SIGUSR2 would
+   * end the process.
+   */
   giveUpNextBridgeBatch(): boolean {
-    return this.bridge !== undefined && running(this.bridge) && this.bridge.kill("SIGUSR2");
+    const bridge = this.bridge;
+    if (!bridge || !running(bridge) || !this.bridgeReady(bridge)) return false;
+    return bridge.kill("SIGUSR2");
+  }
+
+  /** Batches the bridge logged as given up so far (all its runs). */
+  batchesGivenUp(): number {
+    return this.events().batchesGivenUp;
+  }
+
+  /** The bridge process wrote its ready file (it runs and handles SIGUSR2). */
+  private bridgeReady(bridge: ChildProcess): boolean {
+    try {
+      return (JSON.parse(readFileSync(this.bridgeReadyFile, "utf8")) as { pid?: number }).pid === bridge.pid;
+    } catch {
+      return false;
+    }
   }
 
   /** Components whose process has exited on its own (not running now). */

@@ -209,11 +209,18 @@ async function writeLate(
   return { beyondBoundWritten: rows.length };
 }
 
-/** Tells the bridge process to give up its next batch (SIGUSR2): the reconciler must find those records. */
+/**
+ * Tells the bridge process to give up its next batch (SIGUSR2) and waits until its log says it did:
+ * the reconciler must then find those records. The bridge may be down or restarting at this moment
+ * (a random kill), or killed before it gave up: it is told again until it has.
+ */
 async function giveUpBridgeBatch(ctx: FaultContext): Promise<{ batchGiveUpsInjected: number }> {
-  // The bridge may be down at this moment (a random kill): try again until it is back.
-  for (let i = 0; i < 50 && !ctx.signal.aborted; i++) {
-    if (ctx.components.giveUpNextBridgeBatch()) return { batchGiveUpsInjected: 1 };
+  const before = ctx.components.batchesGivenUp();
+  const deadline = Date.now() + 60_000;
+  let toldAt = Number.NEGATIVE_INFINITY;
+  while (!ctx.signal.aborted && Date.now() < deadline) {
+    if (ctx.components.batchesGivenUp() > before) return { batchGiveUpsInjected: 1 };
+    if (Date.now() - toldAt > 10_000 && ctx.components.giveUpNextBridgeBatch()) toldAt = Date.now();
     await sleep(200, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
   return { batchGiveUpsInjected: 0 };

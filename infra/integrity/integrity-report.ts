@@ -46,6 +46,10 @@ export function integrityFailures(r: IntegrityReport): string[] {
     out.push(`${r.tally.poisonInjected} poison records injected but ${r.deadLettered} dead-lettered`);
   if (r.recoverySeconds === undefined) out.push("did not converge before the deadline");
   if (r.componentsCrashed.length > 0) out.push(`components left crashed: ${r.componentsCrashed.join(", ")}`);
+  if (r.tally.batchGiveUpsInjected < 1)
+    out.push(
+      "the event source mapping's give-up of a batch could not be injected (the bridge never gave one up)",
+    );
   if (r.tally.reconcileDriftLeft > 0)
     out.push(`${r.tally.reconcileDriftLeft} rows still missing after the reconcile pass`);
   return out;
