@@ -7,7 +7,8 @@
  */
 import type { ReconcilerRuntime } from "../functions/reconciler/dependencies.js";
 import { mapLimit } from "../lib/use-cases/map-limit.js";
-import { consecutiveRuns, type ReconcileSettings } from "../lib/use-cases/reconcile/reconcile-pass.js";
+import { consecutiveRuns } from "../lib/use-cases/reconcile/partition-checks.js";
+import type { ReconcileSettings } from "../lib/use-cases/reconcile/reconcile-pass.js";
 import type { CpuMeter } from "./reconcile-bench-cpu.js";
 
 /** reconcile-pass.ts compares at most this many consecutive buckets at once (MAX_GROUP_BUCKETS). */

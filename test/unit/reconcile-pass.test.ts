@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ChangeEnvelope } from "../../lib/core/envelope.js";
 import { eventId } from "../../lib/core/tracking-row.js";
 import { silentLog } from "../../lib/use-cases/ports/log.js";
+import { consecutiveRuns } from "../../lib/use-cases/reconcile/partition-checks.js";
 import {
-  consecutiveRuns,
   type ReconcileDeps,
   type ReconcileSettings,
   reconcilePass,
